@@ -1,0 +1,46 @@
+# The README's two commands: `make demo` and `make test`. Everything else is a helper they call.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+export DAGSTER_HOME ?= $(CURDIR)/.codelake/dagster
+export CODELAKE_HOME ?= $(CURDIR)/.codelake
+
+.PHONY: install demo test test-fast test-browser browser-deps ui bench lint clean
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## make demo: install, build the demo dumps from files on this machine, materialize everything end to end
+demo: install
+	@mkdir -p $(DAGSTER_HOME)
+	$(PY) -m demo.run
+
+## make test: install and run the whole suite (the fast part, then the browser test of the UI)
+test: test-fast test-browser
+
+test-fast: install
+	$(PY) -m pytest -q -m "not browser" tests
+
+browser-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test-browser: install browser-deps
+	$(PY) -m pytest -q -m browser tests
+
+## make ui: the Dagster UI on http://127.0.0.1:3000 over the demo lake
+ui: install
+	@mkdir -p $(DAGSTER_HOME)
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: install
+	$(PY) -m bench.ingest
+
+clean:
+	rm -rf .codelake

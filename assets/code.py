@@ -1,0 +1,81 @@
+"""Code corpus assets: crawl dump -> raw_files -> exact_dedup (fuzzy dedup, transforms, filters follow)."""
+
+from __future__ import annotations
+
+import time
+
+from dagster import AssetExecutionContext, AutomationCondition, MaterializeResult, asset
+
+from assets.metadata import check_results, check_specs, report_metadata
+from assets.partitions import code_dumps
+from codelake.dumps import open_dump
+from codelake.dumps.sources import count_members
+from codelake.exact_dedup import run_exact_dedup
+from codelake.exact_dedup.survivors import SURVIVOR_RULES
+from codelake.languages import LanguageTable
+from codelake.raw_files import IngestRules, run_raw_files
+from codelake.raw_files.rules import INGEST_RULES
+from codelake import __version__
+from codelake.settings import RULES_DIR, fingerprint
+from resources.lake import LakeResource
+from resources.landing_zone import LandingZoneResource
+
+LANGUAGES = RULES_DIR / "languages.yaml"
+
+
+def _progress_logger(context: AssetExecutionContext, every_seconds: float = 10.0):
+    last = [time.monotonic()]
+
+    def log(files: int, nbytes: int) -> None:
+        if time.monotonic() - last[0] >= every_seconds:
+            last[0] = time.monotonic()
+            context.log.info(f"{files} files, {nbytes / 1e6:.1f} MB read")
+
+    return log
+
+
+@asset(
+    partitions_def=code_dumps,
+    group_name="code",
+    kinds={"deltalake", "python"},
+    code_version=fingerprint(INGEST_RULES, LANGUAGES, extra=__version__),
+    check_specs=check_specs("raw_files"),
+)
+def raw_files(context: AssetExecutionContext, lake: LakeResource, landing_zone: LandingZoneResource) -> MaterializeResult:
+    """Every file of one crawl dump, unpacked safely (nothing extracted to disk), labelled with its
+    language from the 600+ language table in rules/languages.yaml. Files over 8 MB, binaries, empty or
+    invalid-UTF-8 files, unsupported languages, symlinks and unsafe archive paths are dropped, each with
+    its reason in the lineage table. One row per kept file: doc_id, repo, path, language, size,
+    SHA-256, stars, commit time, dump, text."""
+    dump_path = landing_zone.dump_path(context.partition_key)
+    rules = IngestRules.load()
+    report = run_raw_files(lake.lake(), dump_path, rules, LanguageTable.load(LANGUAGES), _progress_logger(context))
+    context.log.info(report.summary())
+    rows_in = count_members(open_dump(dump_path, rules.manifest_file, rules.archive))
+    return MaterializeResult(
+        metadata={"dump": str(dump_path), **report_metadata(report, lake.lake())},
+        check_results=check_results(report, lake.lake(), rows_in, dump=context.partition_key),
+    )
+
+
+@asset(
+    deps=[raw_files],
+    group_name="code",
+    kinds={"deltalake", "duckdb"},
+    code_version=fingerprint(SURVIVOR_RULES, extra=__version__),
+    check_specs=check_specs("exact_dedup"),
+    automation_condition=AutomationCondition.eager(),
+)
+def exact_dedup(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
+    """Exact duplicates removed across ALL dumps ingested so far: files with the same SHA-256 keep one
+    survivor — most stars, then newest commit, then repo/path/dump order (rules/exact_dedup.yaml).
+    A later dump with a better copy takes over; every dropped file's lineage row names its survivor."""
+    the_lake = lake.lake()
+    upstream_version = the_lake.version("raw_files")
+    report = run_exact_dedup(the_lake, upstream_version=upstream_version)
+    context.log.info(report.summary())
+    rows_in = the_lake.count("raw_files", version=upstream_version)
+    return MaterializeResult(
+        metadata={"raw_files_version": upstream_version, **report_metadata(report, the_lake)},
+        check_results=check_results(report, the_lake, rows_in),
+    )

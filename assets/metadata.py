@@ -1,0 +1,64 @@
+"""StageReport -> Dagster materialization metadata and check results (shared by every stage)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
+
+from codelake.checks import conservation, duplicate_doc_ids
+from codelake.lake import Lake
+from codelake.report import StageReport
+
+ROWS_CONSERVED = "rows_conserved"
+UNIQUE_DOC_IDS = "unique_doc_ids"
+
+
+def check_specs(asset_key: str) -> list[AssetCheckSpec]:
+    return [
+        AssetCheckSpec(ROWS_CONSERVED, asset=asset_key, description="rows in = rows kept + rows dropped in the lineage"),
+        AssetCheckSpec(UNIQUE_DOC_IDS, asset=asset_key, description="no doc_id twice, and none both kept and dropped"),
+    ]
+
+
+def _table(counts: Counter, sizes: Counter, label: str, limit: int = 40) -> MetadataValue:
+    lines = [f"| {label} | rows | MB |", "|---|---:|---:|"]
+    for key, n in counts.most_common(limit):
+        lines.append(f"| {key} | {n} | {sizes[key] / 1e6:.2f} |")
+    if len(counts) > limit:
+        lines.append(f"| … {len(counts) - limit} more | {sum(n for _, n in counts.most_common()[limit:])} | |")
+    return MetadataValue.md("\n".join(lines) if counts else f"_no {label}s_")
+
+
+def report_metadata(report: StageReport, lake: Lake) -> dict:
+    return {
+        "dagster/row_count": report.rows_kept,
+        "rows_in": report.rows_in,
+        "rows_kept": report.rows_kept,
+        "rows_dropped": report.rows_dropped,
+        "mb_in": round(report.bytes_in / 1e6, 3),
+        "mb_kept": round(report.bytes_kept / 1e6, 3),
+        "delta_version": report.version,
+        "lineage_version": report.lineage_version,
+        "table_uri": MetadataValue.path(str(lake.table_path(report.stage))),
+        "drops_by_reason": _table(report.drops_by_reason, report.bytes_dropped_by_reason, "reason"),
+        "rows_by_language": _table(report.rows_by_language, report.bytes_by_language, "language"),
+        "languages": len(report.rows_by_language),
+    }
+
+
+def check_results(report: StageReport, lake: Lake, rows_in: int, dump: str | None = None) -> list[AssetCheckResult]:
+    """The conservation and uniqueness checks, recomputed from the committed tables."""
+    counted = conservation(lake, report.stage, report.version, rows_in, dump)
+    duplicates = duplicate_doc_ids(lake, report.stage, report.version)
+    return [
+        AssetCheckResult(
+            check_name=ROWS_CONSERVED,
+            passed=counted.holds,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={"rows_in": counted.rows_in, "kept": counted.kept, "dropped": counted.dropped, "version": report.version},
+        ),
+        AssetCheckResult(
+            check_name=UNIQUE_DOC_IDS, passed=duplicates == 0, severity=AssetCheckSeverity.ERROR, metadata={"duplicates": duplicates}
+        ),
+    ]

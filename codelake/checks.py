@@ -1,0 +1,59 @@
+"""Invariants every stage must hold, computed from the lake itself (not from the stage's own counts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codelake.lake import Lake
+from codelake.lake.lineage import LINEAGE_TABLE
+from codelake.lake.sql import connect, delta_scan
+
+
+@dataclass(frozen=True)
+class Conservation:
+    rows_in: int
+    kept: int
+    dropped: int
+
+    @property
+    def holds(self) -> bool:
+        return self.rows_in == self.kept + self.dropped
+
+
+def _where(dump: str | None) -> str:
+    return "" if dump is None else " AND dump = $dump"
+
+
+def conservation(lake: Lake, stage: str, version: int, rows_in: int, dump: str | None = None) -> Conservation:
+    """rows in = rows in the stage's table at `version` + lineage drops stamped with that version."""
+    params = {"dump": dump} if dump is not None else {}
+    con = connect(lake)
+    try:
+        kept = con.execute(f"SELECT count(*) FROM {delta_scan(lake, stage, version)} WHERE true{_where(dump)}", params).fetchone()[0]
+        dropped = 0
+        if lake.exists(LINEAGE_TABLE):
+            dropped = con.execute(
+                f"SELECT count(*) FROM {LINEAGE_TABLE} WHERE stage = $stage AND version = $version AND action = 'drop'{_where(dump)}",
+                {"stage": stage, "version": version, **params},
+            ).fetchone()[0]
+    finally:
+        con.close()
+    return Conservation(rows_in, kept, dropped)
+
+
+def duplicate_doc_ids(lake: Lake, stage: str, version: int) -> int:
+    """How many doc ids appear more than once in the stage's table, or both kept and dropped."""
+    con = connect(lake)
+    try:
+        table = delta_scan(lake, stage, version)
+        dup_kept = con.execute(f"SELECT count(*) - count(DISTINCT doc_id) FROM {table}").fetchone()[0]
+        both = 0
+        if lake.exists(LINEAGE_TABLE):
+            both = con.execute(
+                f"SELECT count(*) FROM {table} t JOIN {LINEAGE_TABLE} l USING (doc_id)"
+                " WHERE l.stage = $stage AND l.version = $version AND l.action = 'drop'",
+                {"stage": stage, "version": version},
+            ).fetchone()[0]
+    finally:
+        con.close()
+    return int(dup_kept) + int(both)

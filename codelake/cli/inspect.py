@@ -1,0 +1,128 @@
+"""`codelake why` and `codelake stats`: a file's path through the stages, and drop counts per reason."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from rich.console import Console
+from rich.table import Table
+
+from codelake.lake import Lake
+from codelake.lake.lineage import LINEAGE_TABLE
+from codelake.lake.sql import connect
+from codelake.stages import CODE_STAGES
+
+_DOC_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def find_doc_ids(lake: Lake, query: str) -> list[str]:
+    """doc ids matching a doc id, `repo/path` (e.g. `python/cpython-3.12/Lib/os.py`), or `repo_dir/path`."""
+    if _DOC_ID.match(query):
+        return [query]
+    con = connect(lake)
+    try:
+        sources = []
+        if lake.exists("raw_files"):
+            sources.append("SELECT doc_id, repo, repo_dir, path FROM raw_files")
+        if lake.exists(LINEAGE_TABLE):
+            sources.append("SELECT doc_id, repo, repo AS repo_dir, path FROM lineage WHERE stage = 'raw_files'")
+        if not sources:
+            return []
+        rows = con.execute(
+            f"SELECT DISTINCT doc_id FROM ({' UNION ALL '.join(sources)})"
+            " WHERE repo || '/' || path = $q OR repo_dir || '/' || path = $q ORDER BY doc_id",
+            {"q": query.strip("/")},
+        ).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows]
+
+
+def trace(lake: Lake, doc: str) -> list[dict]:
+    """One entry per stage: kept, dropped/changed (with reason and detail), or not reached."""
+    con = connect(lake)
+    steps: list[dict] = []
+    try:
+        for stage in CODE_STAGES:
+            if not lake.exists(stage):
+                break
+            kept = con.execute(f'SELECT repo, path, dump FROM "{stage}" WHERE doc_id = $d LIMIT 1', {"d": doc}).fetchone()
+            decisions = []
+            if lake.exists(LINEAGE_TABLE):
+                decisions = con.execute(
+                    "SELECT action, reason, detail, version, repo, path, dump FROM lineage WHERE stage = $s AND doc_id = $d",
+                    {"s": stage, "d": doc},
+                ).fetchall()
+            for action, reason, detail, version, repo, path, dump in decisions:
+                steps.append({"stage": stage, "status": action, "reason": reason, "detail": detail, "version": version, "repo": repo, "path": path, "dump": dump})
+            if kept:
+                steps.append({"stage": stage, "status": "kept", "repo": kept[0], "path": kept[1], "dump": kept[2], "version": lake.version(stage)})
+            elif not decisions:
+                steps.append({"stage": stage, "status": "not reached"})
+            if not kept:
+                break
+    finally:
+        con.close()
+    return steps
+
+
+def _describe(step: dict) -> str:
+    if step["status"] == "kept":
+        return f"kept (table version {step['version']})"
+    if step["status"] == "not reached":
+        return "not in this stage (dropped earlier or not yet run)"
+    detail = step.get("detail") or ""
+    if detail.startswith("{"):
+        parsed = json.loads(detail)
+        if "survivor" in parsed:
+            detail = f"survivor {parsed['survivor']} = {parsed.get('survivor_repo')}/{parsed.get('survivor_path')} (dump {parsed.get('survivor_dump')})"
+    return f"{step['status']}: {step['reason']}" + (f" — {detail}" if detail else "") + f" (version {step['version']})"
+
+
+def print_why(lake: Lake, query: str, console: Console) -> int:
+    docs = find_doc_ids(lake, query)
+    if not docs:
+        console.print(f"[red]no file matches {query!r} in {lake.root}[/red] (give a doc_id or repo/path)")
+        return 1
+    for doc in docs:
+        steps = trace(lake, doc)
+        head = next((s for s in steps if s.get("repo")), {})
+        console.print(f"[bold]{doc}[/bold]  {head.get('repo', '?')}/{head.get('path', '?')}  dump={head.get('dump', '?')}")
+        for step in steps:
+            console.print(f"  {step['stage']:<14} {_describe(step)}")
+    return 0
+
+
+def stage_stats(lake: Lake) -> list[tuple[str, str, int, int]]:
+    """(stage, kept|reason, files, bytes) for every stage, in pipeline order."""
+    con = connect(lake)
+    rows: list[tuple[str, str, int, int]] = []
+    try:
+        for stage in CODE_STAGES:
+            if not lake.exists(stage):
+                continue
+            n, b = con.execute(f'SELECT count(*), coalesce(sum(size), 0) FROM "{stage}"').fetchone()
+            rows.append((stage, "kept", n, b))
+            if lake.exists(LINEAGE_TABLE):
+                for reason, count in con.execute(
+                    "SELECT reason, count(*) FROM lineage WHERE stage = $s GROUP BY reason ORDER BY 2 DESC, 1", {"s": stage}
+                ).fetchall():
+                    rows.append((stage, reason, count, 0))
+    finally:
+        con.close()
+    return rows
+
+
+def print_stats(lake: Lake, console: Console) -> int:
+    rows = stage_stats(lake)
+    if not rows:
+        console.print(f"[yellow]the lake at {lake.root} has no stage tables yet[/yellow]")
+        return 1
+    table = Table(title=f"codelake stats — {lake.root}")
+    for column in ("stage", "kept / drop reason", "files", "MB kept"):
+        table.add_column(column, justify="right" if column in ("files", "MB kept") else "left")
+    for stage, what, n, b in rows:
+        table.add_row(stage, what, f"{n:,}", f"{b / 1e6:,.1f}" if what == "kept" else "")
+    console.print(table)
+    return 0

@@ -1,0 +1,75 @@
+"""The `codelake` command: why, stats, run (one stage without Dagster)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from codelake.cli.inspect import print_stats, print_why
+from codelake.dumps import DumpError
+from codelake.lake import Lake
+from codelake.settings import default_lake_root
+
+
+def _run_stage(args: argparse.Namespace, console: Console) -> int:
+    output = Lake(args.output)
+    started = time.perf_counter()
+    if args.stage == "raw_files":
+        from codelake.raw_files import run_raw_files
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task("reading", total=None)
+
+            def progress(files: int, nbytes: int) -> None:
+                if files % 500 == 0:
+                    bar.update(task, description=f"raw_files: {files:,} files, {nbytes / 1e6:,.1f} MB")
+
+            report = run_raw_files(output, args.input, progress=progress)
+    elif args.stage == "exact_dedup":
+        from codelake.exact_dedup import run_exact_dedup
+
+        report = run_exact_dedup(output, source=Lake(args.input))
+    else:  # argparse restricts choices; kept for readers adding a stage
+        raise SystemExit(f"unknown stage {args.stage}")
+    seconds = time.perf_counter() - started
+    console.print(report.summary())
+    console.print(f"{report.bytes_in / 1e6:,.1f} MB in {seconds:.2f}s ({report.bytes_in / 1e6 / max(seconds, 1e-9):,.1f} MB/s)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="codelake", description="codelake: a data lakehouse for code LLM training data")
+    parser.add_argument("--lake", default=None, help=f"lake directory (default: {default_lake_root()})")
+    sub = parser.add_subparsers(dest="command", required=True)
+    why = sub.add_parser("why", help="show a file's path through every stage, with reasons")
+    why.add_argument("target", help="a doc_id, or repo/path (e.g. python/cpython-3.12/Lib/os.py)")
+    sub.add_parser("stats", help="per-stage, per-reason counts")
+    run = sub.add_parser("run", help="run one stage without Dagster")
+    run.add_argument("stage", choices=["raw_files", "exact_dedup"])
+    run.add_argument("--input", required=True, help="raw_files: a dump (folder or archive); exact_dedup: the lake holding raw_files")
+    run.add_argument("--output", required=True, help="the lake directory to write the stage's table and lineage into")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=False)
+    lake = Lake(args.lake or default_lake_root())
+    try:
+        if args.command == "why":
+            return print_why(lake, args.target, console)
+        if args.command == "stats":
+            return print_stats(lake, console)
+        return _run_stage(args, Console(stderr=True) if args.command == "run" else console)
+    except (DumpError, FileNotFoundError, ValueError) as err:
+        Console(stderr=True).print(f"[red]error:[/red] {err}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,364 @@
+"""Reading a dump's members without extracting anything.
+
+A dump is a directory or a `.tar`, `.tar.gz`/`.tgz` or `.zip` archive holding one folder per repository
+(optionally all under one top folder named like the dump). Members are yielded in a deterministic
+order with their repository folder and path; anything unsafe (absolute or `..` paths, symlinks,
+devices) is yielded as such, never followed or opened, so the caller records it as a drop.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from codelake.dumps.errors import DumpError
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+COMPLETE_MARKER = "_SUCCESS"
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    max_members: int
+    max_total_uncompressed_bytes: int
+    max_compression_ratio: float
+
+
+@dataclass
+class DumpMember:
+    repo_dir: str | None  # the repository folder; None for a member at the dump's root
+    path: str  # posix path inside the repository folder
+    kind: str  # "file", or why it is not read: "symlink", "special_file", "unsafe_path", "compression_bomb"
+    size: int
+    detail: str = ""
+    _reader: Callable[[int], bytes] | None = field(default=None, repr=False)
+
+    def read(self, limit: int) -> bytes:
+        """At most `limit` bytes of the file. Raises OSError when the file cannot be read."""
+        if self._reader is None:
+            raise OSError(f"{self.path}: not a readable file ({self.kind})")
+        return self._reader(limit)
+
+
+def dump_name_of(path: str | Path) -> str:
+    name = Path(path).name
+    for suffix in ARCHIVE_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _split(parts: tuple[str, ...], dump_name: str, strip_top: bool) -> tuple[str | None, str]:
+    if strip_top and len(parts) > 1 and parts[0] == dump_name:
+        parts = parts[1:]
+    if len(parts) == 1:
+        return None, parts[0]
+    return parts[0], "/".join(parts[1:])
+
+
+def _unsafe_reason(name: str) -> str | None:
+    if name.startswith("/") or name.startswith("\\") or (len(name) > 1 and name[1] == ":"):
+        return "absolute path in archive"
+    if ".." in PurePosixPath(name.replace("\\", "/")).parts:
+        return "'..' in archive path"
+    if "\0" in name:
+        return "NUL in archive path"
+    return None
+
+
+class DumpSource:
+    """Common interface: the manifests first (small), then every member in order."""
+
+    def __init__(self, path: Path, manifest_file: str):
+        self.path = path
+        self.name = dump_name_of(path)
+        self.manifest_file = manifest_file
+
+    def manifests(self) -> dict[str, bytes | str]:
+        """repo folder -> manifest bytes, or an error string when it exists but cannot be read."""
+        raise NotImplementedError
+
+    def repo_dirs(self) -> list[str]:
+        raise NotImplementedError
+
+    def members(self) -> Iterator[DumpMember]:
+        raise NotImplementedError
+
+    def _is_bookkeeping(self, repo_dir: str | None, path: str) -> bool:
+        return (repo_dir is None and path == COMPLETE_MARKER) or (repo_dir is not None and path == self.manifest_file)
+
+
+class DirectoryDump(DumpSource):
+    def _read_regular(self, full: str, limit: int) -> bytes:
+        # O_NOFOLLOW: a file swapped for a symlink after listing is refused, not followed.
+        fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(f"{full}: no longer a regular file")
+            chunks, remaining = [], limit
+            while remaining > 0:
+                chunk = os.read(fd, min(remaining, 1 << 22))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                remaining -= len(chunk)
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
+
+    def _top_entries(self) -> list[os.DirEntry]:
+        try:
+            return sorted(os.scandir(self.path), key=lambda e: e.name)
+        except OSError as err:
+            raise DumpError(f"{self.path}: cannot list dump directory: {err}") from err
+
+    def repo_dirs(self) -> list[str]:
+        return [e.name for e in self._top_entries() if e.is_dir(follow_symlinks=False)]
+
+    def manifests(self) -> dict[str, bytes | str]:
+        found: dict[str, bytes | str] = {}
+        for repo_dir in self.repo_dirs():
+            full = os.path.join(self.path, repo_dir, self.manifest_file)
+            if os.path.lexists(full):
+                try:
+                    found[repo_dir] = self._read_regular(full, 1 << 20)
+                except OSError as err:
+                    found[repo_dir] = f"cannot read {self.manifest_file}: {err}"
+        return found
+
+    def _member(self, entry: os.DirEntry, repo_dir: str | None, rel: str) -> DumpMember:
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError as err:
+            return DumpMember(repo_dir, rel, "unreadable", 0, str(err))
+        if stat.S_ISLNK(st.st_mode):
+            target = os.readlink(entry.path)
+            resolved = os.path.realpath(entry.path)
+            root = os.path.realpath(self.path)
+            escapes = os.path.commonpath([resolved, root]) != root
+            where = "outside the dump" if escapes else "inside the dump"
+            return DumpMember(repo_dir, rel, "symlink", 0, f"symlink to {target!r} ({where}); not followed")
+        if not stat.S_ISREG(st.st_mode):
+            return DumpMember(repo_dir, rel, "special_file", 0, f"mode {stat.filemode(st.st_mode)}")
+        full = entry.path
+        return DumpMember(repo_dir, rel, "file", st.st_size, _reader=lambda limit: self._read_regular(full, limit))
+
+    def _walk(self, directory: str, repo_dir: str, prefix: str) -> Iterator[DumpMember]:
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as err:
+            yield DumpMember(repo_dir, prefix.rstrip("/") or ".", "unreadable", 0, f"cannot list directory: {err}")
+            return
+        for entry in entries:
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                yield from self._walk(entry.path, repo_dir, rel + "/")
+            elif not self._is_bookkeeping(repo_dir, rel):
+                yield self._member(entry, repo_dir, rel)
+
+    def members(self) -> Iterator[DumpMember]:
+        for entry in self._top_entries():
+            if entry.is_dir(follow_symlinks=False):
+                yield from self._walk(entry.path, entry.name, "")
+            elif not self._is_bookkeeping(None, entry.name):
+                yield self._member(entry, None, entry.name)
+
+
+class TarDump(DumpSource):
+    """Streams the archive (`r|*`): two sequential passes, manifests then files; memory stays flat."""
+
+    def __init__(self, path: Path, manifest_file: str, limits: ArchiveLimits):
+        super().__init__(path, manifest_file)
+        self.limits = limits
+        self._strip_top = False
+        self._manifests: dict[str, bytes | str] | None = None
+        self._repo_dirs: list[str] = []
+
+    def _stream(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
+        count = total = 0
+        try:
+            with tarfile.open(self.path, mode="r|*") as archive:
+                for info in archive:
+                    count += 1
+                    total += max(info.size, 0)
+                    if count > self.limits.max_members:
+                        raise DumpError(f"{self.path}: more than {self.limits.max_members} members; refused")
+                    if total > self.limits.max_total_uncompressed_bytes:
+                        raise DumpError(
+                            f"{self.path}: declares more than {self.limits.max_total_uncompressed_bytes} bytes; refused as a bomb"
+                        )
+                    yield archive, info
+                    archive.members.clear()  # tarfile keeps every header otherwise
+        except DumpError:
+            raise
+        except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
+            raise DumpError(f"{self.path}: corrupt or truncated archive: {err}") from err
+
+    def _scan_manifests(self) -> None:
+        names: list[tuple[str, ...]] = []
+        found: dict[tuple[str, ...], bytes | str] = {}
+        for archive, info in self._stream():
+            if _unsafe_reason(info.name):
+                continue
+            parts = tuple(p for p in PurePosixPath(info.name).parts if p not in (".", ""))
+            if parts:
+                names.append(parts[:2])
+            if parts and parts[-1] == self.manifest_file and len(parts) in (2, 3):
+                if info.isfile() and info.size <= 1 << 20:
+                    handle = archive.extractfile(info)
+                    found[parts] = handle.read() if handle else b""
+                else:
+                    found[parts] = f"{self.manifest_file} is not a small regular file"
+        # One top folder named like the dump, holding the repositories: strip it.
+        self._strip_top = bool(names) and all(p[0] == self.name and len(p) > 1 for p in names)
+        self._manifests = {}
+        for parts, raw in found.items():
+            if self._strip_top:
+                parts = parts[1:]
+            if len(parts) == 2:
+                self._manifests[parts[0]] = raw
+        dirs = set()
+        for parts in names:
+            parts = parts[1:] if self._strip_top else parts
+            if len(parts) >= 1:
+                dirs.add(parts[0])
+        self._repo_dirs = sorted(dirs)
+
+    def manifests(self) -> dict[str, bytes | str]:
+        if self._manifests is None:
+            self._scan_manifests()
+        return dict(self._manifests or {})
+
+    def repo_dirs(self) -> list[str]:
+        if self._manifests is None:
+            self._scan_manifests()
+        return self._repo_dirs
+
+    def members(self) -> Iterator[DumpMember]:
+        if self._manifests is None:
+            self._scan_manifests()
+        for archive, info in self._stream():
+            if info.isdir():
+                continue
+            unsafe = _unsafe_reason(info.name)
+            if unsafe:
+                yield DumpMember(None, info.name, "unsafe_path", 0, unsafe)
+                continue
+            parts = tuple(p for p in PurePosixPath(info.name).parts if p not in (".", ""))
+            repo_dir, rel = _split(parts, self.name, self._strip_top)
+            if self._is_bookkeeping(repo_dir, rel):
+                continue
+            if info.issym() or info.islnk():
+                yield DumpMember(repo_dir, rel, "symlink", 0, f"link to {info.linkname!r} in archive; not followed")
+            elif not info.isfile():
+                yield DumpMember(repo_dir, rel, "special_file", 0, f"tar member type {info.type!r}")
+            else:
+                yield DumpMember(repo_dir, rel, "file", info.size, _reader=lambda limit, a=archive, i=info: self._read(a, i, limit))
+
+    def _read(self, archive: tarfile.TarFile, info: tarfile.TarInfo, limit: int) -> bytes:
+        try:
+            handle = archive.extractfile(info)
+            return handle.read(limit) if handle else b""
+        except (tarfile.TarError, EOFError, zlib.error) as err:
+            raise DumpError(f"{self.path}: corrupt or truncated archive at {info.name!r}: {err}") from err
+
+
+class ZipDump(DumpSource):
+    def __init__(self, path: Path, manifest_file: str, limits: ArchiveLimits):
+        super().__init__(path, manifest_file)
+        self.limits = limits
+        try:
+            self._zip = zipfile.ZipFile(path)
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError, EOFError) as err:
+            raise DumpError(f"{path}: corrupt or truncated zip archive: {err}") from err
+        if len(infos) > limits.max_members:
+            raise DumpError(f"{path}: more than {limits.max_members} members; refused")
+        if sum(i.file_size for i in infos) > limits.max_total_uncompressed_bytes:
+            raise DumpError(f"{path}: declares more than {limits.max_total_uncompressed_bytes} bytes; refused as a bomb")
+        self._infos = sorted(infos, key=lambda i: i.filename)
+        safe = [tuple(p for p in PurePosixPath(i.filename).parts if p not in (".", "")) for i in self._infos if not _unsafe_reason(i.filename)]
+        safe = [p for p in safe if p]
+        self._strip_top = bool(safe) and all(p[0] == self.name and len(p) > 1 for p in safe)
+
+    def _parts(self, info: zipfile.ZipInfo) -> tuple[str | None, str]:
+        parts = tuple(p for p in PurePosixPath(info.filename).parts if p not in (".", ""))
+        return _split(parts, self.name, self._strip_top)
+
+    def repo_dirs(self) -> list[str]:
+        dirs = set()
+        for info in self._infos:
+            if not _unsafe_reason(info.filename):
+                repo_dir, rel = self._parts(info)
+                if repo_dir is not None:
+                    dirs.add(repo_dir)
+                elif info.is_dir():
+                    dirs.add(rel.rstrip("/"))
+        return sorted(dirs)
+
+    def _read(self, info: zipfile.ZipInfo, limit: int) -> bytes:
+        try:
+            with self._zip.open(info) as handle:
+                return handle.read(limit)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as err:
+            raise OSError(f"corrupt zip member: {err}") from err
+
+    def manifests(self) -> dict[str, bytes | str]:
+        found: dict[str, bytes | str] = {}
+        for info in self._infos:
+            if _unsafe_reason(info.filename) or info.is_dir():
+                continue
+            repo_dir, rel = self._parts(info)
+            if repo_dir is not None and rel == self.manifest_file:
+                try:
+                    found[repo_dir] = self._read(info, 1 << 20)
+                except OSError as err:
+                    found[repo_dir] = f"cannot read {self.manifest_file}: {err}"
+        return found
+
+    def members(self) -> Iterator[DumpMember]:
+        for info in self._infos:
+            if info.is_dir():
+                continue
+            unsafe = _unsafe_reason(info.filename)
+            if unsafe:
+                yield DumpMember(None, info.filename, "unsafe_path", 0, unsafe)
+                continue
+            repo_dir, rel = self._parts(info)
+            if self._is_bookkeeping(repo_dir, rel):
+                continue
+            mode = info.external_attr >> 16
+            ratio = info.file_size / max(info.compress_size, 1)
+            if stat.S_ISLNK(mode):
+                yield DumpMember(repo_dir, rel, "symlink", 0, "symlink in zip archive; not followed")
+            elif ratio > self.limits.max_compression_ratio and info.file_size > 1 << 20:
+                detail = f"compression ratio {ratio:.0f}:1 ({info.file_size} bytes from {info.compress_size})"
+                yield DumpMember(repo_dir, rel, "compression_bomb", info.file_size, detail)
+            else:
+                yield DumpMember(repo_dir, rel, "file", info.file_size, _reader=lambda limit, i=info: self._read(i, limit))
+
+
+def open_dump(path: str | Path, manifest_file: str, limits: ArchiveLimits) -> DumpSource:
+    path = Path(path)
+    if path.is_symlink():
+        raise DumpError(f"{path}: a dump may not be a symlink")
+    if path.is_dir():
+        return DirectoryDump(path, manifest_file)
+    if not path.is_file():
+        raise DumpError(f"{path}: no such dump (expected a directory or {', '.join(ARCHIVE_SUFFIXES)})")
+    if path.name.endswith(".zip"):
+        return ZipDump(path, manifest_file, limits)
+    if path.name.endswith((".tar", ".tar.gz", ".tgz")):
+        return TarDump(path, manifest_file, limits)
+    raise DumpError(f"{path}: unknown dump format (expected a directory or {', '.join(ARCHIVE_SUFFIXES)})")
+
+
+def count_members(source: DumpSource) -> int:
+    """Members a stage must account for, counted by listing alone (no file is read)."""
+    return sum(1 for _ in source.members())

@@ -1,0 +1,100 @@
+"""exact_dedup over the whole lake: files with equal SHA-256 keep one survivor across all dumps.
+
+Decided in one DuckDB query over `raw_files`' key columns only (never the text), so it costs
+O(files), spills to disk past its memory limit, and is recomputed whole when a dump arrives: a new
+dump holding a better copy (more stars, newer commit) takes over, and the copy kept before is
+dropped in the new version, its lineage naming the new survivor. The table holds the kept files'
+keys and metadata; their text stays in `raw_files`, joined by doc_id (no copy of the corpus).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from codelake.exact_dedup.survivors import SurvivorOrder
+from codelake.lake import Lake, LineageSpool
+from codelake.lake.sql import connect, delta_scan
+from codelake.report import StageReport
+
+STAGE = "exact_dedup"
+UPSTREAM = "raw_files"
+
+EXACT_DEDUP_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("dump", pa.string()),
+        ("repo", pa.string()),
+        ("path", pa.string()),
+        ("language", pa.string()),
+        ("size", pa.int64()),
+        ("sha256", pa.string()),
+        ("stars", pa.int64()),
+        ("commit_time", pa.timestamp("us", tz="UTC")),
+        ("copies", pa.int64()),  # how many files in the lake share this content
+    ]
+)
+
+_RANKED = """
+CREATE TEMP TABLE ranked AS
+SELECT doc_id, dump, repo, path, language, size, sha256, stars, commit_time,
+       row_number() OVER w AS rank,
+       first_value(doc_id) OVER w AS survivor_id,
+       first_value(repo) OVER w AS survivor_repo,
+       first_value(path) OVER w AS survivor_path,
+       first_value(dump) OVER w AS survivor_dump,
+       count(*) OVER (PARTITION BY sha256) AS copies
+FROM {source}
+WINDOW w AS (PARTITION BY sha256 ORDER BY {order})
+"""
+
+
+def run_exact_dedup(
+    lake: Lake,
+    order: SurvivorOrder | None = None,
+    batch_rows: int = 100_000,
+    upstream_version: int | None = None,
+    source: Lake | None = None,
+) -> StageReport:
+    """Decide survivors over `raw_files` of `source` (default: `lake`) and commit the result to `lake`."""
+    order = order or SurvivorOrder.load()
+    source = source or lake
+    report = StageReport(STAGE)
+    lineage = LineageSpool(STAGE)
+    con = connect(lake)
+    try:
+        if not source.exists(UPSTREAM):
+            raise FileNotFoundError(f"{source.table_path(UPSTREAM)}: no raw_files table yet; ingest a dump first")
+        con.execute(_RANKED.format(source=delta_scan(source, UPSTREAM, upstream_version), order=order.sql()))
+        for language, is_survivor, n, b in con.execute(
+            "SELECT language, rank = 1, count(*), sum(size) FROM ranked GROUP BY ALL"
+        ).fetchall():
+            if is_survivor:
+                report.rows_by_language[language] += n
+                report.bytes_by_language[language] += int(b)
+                report.rows_kept += n
+                report.bytes_kept += int(b)
+            else:
+                report.drops_by_reason["exact_duplicate"] += n
+                report.bytes_dropped_by_reason["exact_duplicate"] += int(b)
+            report.rows_in += n
+            report.bytes_in += int(b)
+        dropped = con.execute(
+            """SELECT doc_id, 'drop' AS action, 'exact_duplicate' AS reason,
+                      json_object('survivor', survivor_id, 'survivor_repo', survivor_repo,
+                                  'survivor_path', survivor_path, 'survivor_dump', survivor_dump,
+                                  'sha256', sha256)::VARCHAR AS detail,
+                      dump, repo, path
+               FROM ranked WHERE rank > 1 ORDER BY doc_id"""
+        ).to_arrow_reader(batch_rows)
+        for batch in dropped:
+            lineage.record_batch(batch)
+        kept = con.execute(
+            f"SELECT {', '.join(EXACT_DEDUP_SCHEMA.names)} FROM ranked WHERE rank = 1 ORDER BY dump, doc_id"
+        ).to_arrow_reader(batch_rows)
+        batches = (b.cast(EXACT_DEDUP_SCHEMA) for b in kept)
+        report.version = lake.write(STAGE, batches, EXACT_DEDUP_SCHEMA, partition_by=["dump"])
+        report.lineage_version = lineage.commit(lake, report.version)
+    finally:
+        lineage.discard()
+        con.close()
+    return report

@@ -1,0 +1,38 @@
+"""The raw_files stage end to end: one dump in, one Delta commit of its partition, its lineage after."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from codelake.dumps import open_dump
+from codelake.lake import Lake, LineageSpool
+from codelake.languages import LanguageTable
+from codelake.raw_files.ingest import ingest_dump
+from codelake.raw_files.rules import IngestRules
+from codelake.raw_files.schema import RAW_FILES_SCHEMA
+from codelake.report import StageReport
+
+STAGE = "raw_files"
+
+
+def run_raw_files(
+    lake: Lake,
+    dump_path: str | Path,
+    rules: IngestRules | None = None,
+    languages: LanguageTable | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> StageReport:
+    """Replace the dump's partition of `raw_files` (one commit) and its lineage rows."""
+    rules = rules or IngestRules.load()
+    languages = languages or LanguageTable.load()
+    source = open_dump(dump_path, rules.manifest_file, rules.archive)
+    report = StageReport(STAGE)
+    lineage = LineageSpool(STAGE)
+    try:
+        batches = ingest_dump(source, rules, languages, lineage, report, progress)
+        report.version = lake.write(STAGE, batches, RAW_FILES_SCHEMA, partition_by=["dump"], replace_where={"dump": source.name})
+        report.lineage_version = lineage.commit(lake, report.version, dump=source.name)
+    finally:
+        lineage.discard()
+    return report

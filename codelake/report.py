@@ -1,0 +1,46 @@
+"""What a stage did, counted while it streamed: the numbers behind asset metadata and checks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class StageReport:
+    stage: str
+    rows_in: int = 0
+    rows_kept: int = 0
+    bytes_in: int = 0
+    bytes_kept: int = 0
+    drops_by_reason: Counter = field(default_factory=Counter)
+    bytes_dropped_by_reason: Counter = field(default_factory=Counter)
+    rows_by_language: Counter = field(default_factory=Counter)
+    bytes_by_language: Counter = field(default_factory=Counter)
+    version: int | None = None  # the stage table's Delta version
+    lineage_version: int | None = None
+
+    @property
+    def rows_dropped(self) -> int:
+        return sum(self.drops_by_reason.values())
+
+    def kept(self, language: str, size: int) -> None:
+        self.rows_in += 1
+        self.rows_kept += 1
+        self.bytes_in += size
+        self.bytes_kept += size
+        self.rows_by_language[language] += 1
+        self.bytes_by_language[language] += size
+
+    def dropped(self, reason: str, size: int) -> None:
+        self.rows_in += 1
+        self.bytes_in += size
+        self.drops_by_reason[reason] += 1
+        self.bytes_dropped_by_reason[reason] += size
+
+    def summary(self) -> str:
+        reasons = ", ".join(f"{r}={n}" for r, n in self.drops_by_reason.most_common())
+        return (
+            f"{self.stage}: {self.rows_in} in, {self.rows_kept} kept, {self.rows_dropped} dropped"
+            f" ({reasons or 'none'}); table version {self.version}"
+        )

@@ -1,0 +1,23 @@
+"""Resources, grouped per deployment and chosen by $CODELAKE_DEPLOYMENT (default: local)."""
+
+from __future__ import annotations
+
+import os
+
+from resources.lake import LakeResource
+from resources.landing_zone import LandingZoneResource
+
+RESOURCES_BY_DEPLOYMENT = {
+    # One machine: the lake and landing zone under $CODELAKE_HOME (or .codelake/ in the project).
+    "local": lambda: {"lake": LakeResource(), "landing_zone": LandingZoneResource()},
+}
+
+
+def resources_for_deployment(name: str | None = None) -> dict:
+    name = name or os.environ.get("CODELAKE_DEPLOYMENT", "local")
+    if name not in RESOURCES_BY_DEPLOYMENT:
+        raise ValueError(f"CODELAKE_DEPLOYMENT={name!r} is not one of {sorted(RESOURCES_BY_DEPLOYMENT)}")
+    return RESOURCES_BY_DEPLOYMENT[name]()
+
+
+__all__ = ["LakeResource", "LandingZoneResource", "resources_for_deployment"]

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from codelake.dumps.landing import LandedDump, Skipped, find_dump, scan_landing_zone
+from codelake.settings import default_landing_zone
+
+
+class LandingZoneResource(ConfigurableResource):
+    """The directory where crawl dumps (folders or archives of repositories) are dropped."""
+
+    path: str = Field(default_factory=lambda: str(default_landing_zone()), description="Landing-zone directory for code dumps")
+    settle_seconds: float = Field(default=30.0, description="An archive unmodified this long is considered fully copied")
+
+    def scan(self) -> tuple[list[LandedDump], list[Skipped]]:
+        return scan_landing_zone(Path(self.path), self.settle_seconds)
+
+    def dump_path(self, name: str) -> Path:
+        return find_dump(Path(self.path), name)

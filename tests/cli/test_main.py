@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from codelake.cli.main import main
+from codelake.ids import doc_id
+from dumpfactory import small_repos, write_dir_dump
+
+
+def test_run_stats_and_why_tell_a_files_story(tmp_path, capsys):
+    repos = small_repos()
+    repos["alice__tools"]["blob.py"] = b"\0\0binary"
+    dump = write_dir_dump(tmp_path / "dump-cli", repos)
+    lake = str(tmp_path / "lake")
+    assert main(["run", "raw_files", "--input", str(dump), "--output", lake]) == 0
+    assert main(["run", "exact_dedup", "--input", lake, "--output", lake]) == 0
+    capsys.readouterr()
+    assert main(["--lake", lake, "stats"]) == 0
+    out = capsys.readouterr().out
+    assert "raw_files" in out and "binary" in out and "exact_duplicate" in out
+    # the fork's copy of util.py lost to alice's (more stars): why names the survivor
+    assert main(["--lake", lake, "why", "bob/fork/lib/util.py"]) == 0
+    out = capsys.readouterr().out
+    survivor = doc_id("dump-cli", "alice__tools", "tools/util.py")
+    assert "exact_duplicate" in out and survivor in out and "alice/tools/tools/util.py" in out
+    assert main(["--lake", lake, "why", doc_id("dump-cli", "alice__tools", "blob.py")]) == 0
+    out = capsys.readouterr().out
+    assert "binary" in out and "NUL byte at offset 0" in out
+    assert main(["--lake", lake, "why", "nobody/nothing.py"]) == 1
+
+
+def test_run_reports_bad_dumps_clearly(tmp_path, capsys):
+    junk = tmp_path / "dump-junk.zip"
+    junk.write_bytes(b"PK not really")
+    assert main(["run", "raw_files", "--input", str(junk), "--output", str(tmp_path / "lake")]) == 2
+    assert "corrupt" in capsys.readouterr().err
