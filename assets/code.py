@@ -1,6 +1,5 @@
 """Code corpus assets: crawl dump -> raw_files -> exact_dedup (fuzzy dedup, transforms, filters follow)."""
 
-from __future__ import annotations
 
 import time
 

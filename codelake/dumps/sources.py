@@ -8,6 +8,7 @@ devices) is yielded as such, never followed or opened, so the caller records it 
 
 from __future__ import annotations
 
+import gzip
 import os
 import stat
 import tarfile
@@ -70,6 +71,19 @@ def _unsafe_reason(name: str) -> str | None:
     if "\0" in name:
         return "NUL in archive path"
     return None
+
+
+class _CountingReader:
+    """A file object that counts the (decompressed) bytes handed out."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self.count += len(data)
+        return data
 
 
 class DumpSource:
@@ -183,22 +197,34 @@ class TarDump(DumpSource):
     def _stream(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
         count = total = 0
         try:
-            with tarfile.open(self.path, mode="r|*") as archive:
-                for info in archive:
-                    count += 1
-                    total += max(info.size, 0)
-                    if count > self.limits.max_members:
-                        raise DumpError(f"{self.path}: more than {self.limits.max_members} members; refused")
-                    if total > self.limits.max_total_uncompressed_bytes:
-                        raise DumpError(
-                            f"{self.path}: declares more than {self.limits.max_total_uncompressed_bytes} bytes; refused as a bomb"
-                        )
-                    yield archive, info
-                    archive.members.clear()  # tarfile keeps every header otherwise
+            with self._open_raw() as raw:
+                counted = _CountingReader(raw)
+                with tarfile.open(fileobj=counted, mode="r|") as archive:
+                    for info in archive:
+                        count += 1
+                        total += max(info.size, 0)
+                        if count > self.limits.max_members:
+                            raise DumpError(f"{self.path}: more than {self.limits.max_members} members; refused")
+                        if total > self.limits.max_total_uncompressed_bytes:
+                            raise DumpError(
+                                f"{self.path}: declares more than {self.limits.max_total_uncompressed_bytes} bytes; refused as a bomb"
+                            )
+                        yield archive, info
+                        archive.members.clear()  # tarfile keeps every header otherwise
+                    end_of_members = archive.offset
+                # tarfile stops silently at a truncation; a whole archive has its end-of-archive block
+                # after the last member, and a gzip stream its trailer (checked by reading to the end).
+                while counted.read(1 << 20):
+                    pass
+                if counted.count < end_of_members + tarfile.BLOCKSIZE:
+                    raise DumpError(f"{self.path}: corrupt or truncated archive: ends inside member data or before the end-of-archive block")
         except DumpError:
             raise
         except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
             raise DumpError(f"{self.path}: corrupt or truncated archive: {err}") from err
+
+    def _open_raw(self):
+        return gzip.open(self.path, "rb") if self.path.name.endswith((".gz", ".tgz")) else open(self.path, "rb")
 
     def _scan_manifests(self) -> None:
         names: list[tuple[str, ...]] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -54,18 +54,26 @@ class Lake:
         the last step, so an interrupted write leaves the previous version as the table's state.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        reader = pa.RecordBatchReader.from_batches(schema, iter(batches))
+        failure: list[BaseException] = []
+
+        def guarded() -> Iterator[pa.RecordBatch]:
+            # The writer wraps errors raised by the stream in its own; keep the original to re-raise.
+            try:
+                yield from batches
+            except BaseException as err:
+                failure.append(err)
+                raise
+
+        reader = pa.RecordBatchReader.from_batches(schema, guarded())
         predicate = None
         if replace_where and self.exists(name):
             predicate = " AND ".join(f"{col} = {_sql_literal(val)}" for col, val in replace_where.items())
-        write_deltalake(
-            str(self.table_path(name)),
-            reader,
-            mode="overwrite",
-            partition_by=partition_by,
-            predicate=predicate,
-            schema_mode=None,
-        )
+        try:
+            write_deltalake(str(self.table_path(name)), reader, mode="overwrite", partition_by=partition_by, predicate=predicate)
+        except Exception:
+            if failure:
+                raise failure[0] from None
+            raise
         return DeltaTable(str(self.table_path(name))).version()
 
     def count(self, name: str, filter_expression: ds.Expression | None = None, version: int | None = None) -> int:

@@ -109,7 +109,12 @@ def ingest_dump(
     repos = resolve_repositories(source, rules.manifest_file)
     builder = _BatchBuilder(rules)
     for member in source.members():
-        repo_state = repos.get(member.repo_dir) if member.repo_dir is not None else ("outside_repository", "file at the dump's root, not in a repository folder")
+        if member.kind == "unsafe_path":  # not even its repository folder can be trusted
+            repo_state: RepoManifest | tuple[str, str] = (member.kind, member.detail)
+        elif member.repo_dir is None:
+            repo_state = ("outside_repository", "file at the dump's root, not in a repository folder")
+        else:
+            repo_state = repos.get(member.repo_dir, ("manifest_missing", f"no {rules.manifest_file} for folder {member.repo_dir!r}"))
         repo_dir = member.repo_dir or ""
         repo_name = repo_state.name if isinstance(repo_state, RepoManifest) else repo_dir
         doc = doc_id(dump, repo_dir, member.path)
