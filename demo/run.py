@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dagster import DagsterInstance, build_sensor_context, materialize
 from rich.console import Console
+from rich.markup import escape
 
 from assets.code import exact_dedup, raw_files
 from codelake.cli.inspect import print_stats
@@ -34,6 +35,7 @@ def main() -> int:
     landing_zone = LandingZoneResource(path=str(landing), settle_seconds=0)
     resources = {"lake": lake, "landing_zone": landing_zone}
     instance = DagsterInstance.get()
+    quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
     console.rule("2. the landing-zone sensor registers complete dumps")
     result = code_dump_sensor(build_sensor_context(instance=instance, resources=resources))
@@ -48,12 +50,12 @@ def main() -> int:
 
     console.rule("3. materializing raw_files per dump, then exact_dedup across dumps")
     for key in keys:
-        outcome = materialize([raw_files], partition_key=key, instance=instance, resources=resources)
+        outcome = materialize([raw_files], partition_key=key, instance=instance, resources=resources, run_config=quiet)
         if not outcome.success:
-            console.print(f"[red]raw_files[{key}] failed[/red]")
+            console.print(f"[red]{escape(f'raw_files[{key}]')} failed[/red]")
             return 1
-        console.print(f"raw_files[{key}] materialized")
-    outcome = materialize([raw_files, exact_dedup], selection=[exact_dedup], instance=instance, resources=resources)
+        console.print(escape(f"raw_files[{key}] materialized"))
+    outcome = materialize([raw_files, exact_dedup], selection=[exact_dedup], instance=instance, resources=resources, run_config=quiet)
     if not outcome.success:
         console.print("[red]exact_dedup failed[/red]")
         return 1
@@ -74,5 +76,8 @@ def main() -> int:
 if __name__ == "__main__":
     if not os.environ.get("DAGSTER_HOME"):
         os.environ["DAGSTER_HOME"] = str(codelake_home() / "dagster")
-        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    dagster_yaml = Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml"
+    if not dagster_yaml.exists():
+        dagster_yaml.parent.mkdir(parents=True, exist_ok=True)
+        dagster_yaml.write_text("telemetry:\n  enabled: false\n")
     sys.exit(main())

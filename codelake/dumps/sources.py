@@ -233,7 +233,7 @@ class TarDump(DumpSource):
             if _unsafe_reason(info.name):
                 continue
             parts = tuple(p for p in PurePosixPath(info.name).parts if p not in (".", ""))
-            if parts:
+            if parts and not info.isdir():
                 names.append(parts[:2])
             if parts and parts[-1] == self.manifest_file and len(parts) in (2, 3):
                 if info.isfile() and info.size <= 1 << 20:
@@ -309,7 +309,11 @@ class ZipDump(DumpSource):
         if sum(i.file_size for i in infos) > limits.max_total_uncompressed_bytes:
             raise DumpError(f"{path}: declares more than {limits.max_total_uncompressed_bytes} bytes; refused as a bomb")
         self._infos = sorted(infos, key=lambda i: i.filename)
-        safe = [tuple(p for p in PurePosixPath(i.filename).parts if p not in (".", "")) for i in self._infos if not _unsafe_reason(i.filename)]
+        safe = [
+            tuple(p for p in PurePosixPath(i.filename).parts if p not in (".", ""))
+            for i in self._infos
+            if not _unsafe_reason(i.filename) and not i.is_dir()
+        ]
         safe = [p for p in safe if p]
         self._strip_top = bool(safe) and all(p[0] == self.name and len(p) > 1 for p in safe)
 

@@ -184,9 +184,16 @@ def test_corrupt_and_truncated_archives_fail_clearly_and_keep_the_lake(tmp_path,
     assert lake.count("raw_files") == 5
 
 
-def test_archive_with_top_folder_named_like_the_dump_is_read_the_same(tmp_path):
+@pytest.mark.parametrize("fmt", ["tar", "zip"])
+def test_archive_with_top_folder_named_like_the_dump_is_read_the_same(tmp_path, fmt):
     lake = Lake(tmp_path / "lake")
-    report = run_raw_files(lake, write_tar_dump(tmp_path / "dump-top.tar.gz", small_repos(), top="dump-top"))
+    if fmt == "tar":
+        top_dir = tarfile.TarInfo("dump-top")
+        top_dir.type = tarfile.DIRTYPE
+        dump = write_tar_dump(tmp_path / "dump-top.tar.gz", small_repos(), top="dump-top", extra=[top_dir])
+    else:
+        dump = write_zip_dump(tmp_path / "dump-top.zip", small_repos(), top="dump-top", raw_members=[("dump-top/", b"")])
+    report = run_raw_files(lake, dump)
     assert report.rows_kept == 5 and report.rows_dropped == 0
     repos = {r["repo"] for r in lake.dataset("raw_files").to_table(columns=["repo"]).to_pylist()}
     assert repos == {"alice/tools", "bob/fork"}
