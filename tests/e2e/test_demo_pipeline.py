@@ -1,0 +1,58 @@
+"""The whole demo end to end (what `make demo` runs), on the real demo dumps built from this machine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dagster import DagsterInstance
+
+from codelake.cli.inspect import find_doc_ids, trace
+from codelake.lake import Lake
+from codelake.lake.sql import connect
+from codelake.settings import default_lake_root
+
+
+@pytest.fixture(scope="module")
+def demo_lake() -> Lake:
+    from demo.run import main
+
+    assert main() == 0
+    return Lake(default_lake_root())
+
+
+def test_every_check_passed_and_every_row_is_accounted_for(demo_lake):
+    con = connect(demo_lake)
+    raw_in = con.execute("SELECT count(*) FROM raw_files").fetchone()[0]
+    kept = con.execute("SELECT count(*) FROM exact_dedup").fetchone()[0]
+    dropped = con.execute("SELECT count(*) FROM lineage WHERE stage = 'exact_dedup'").fetchone()[0]
+    assert raw_in == kept + dropped and dropped > 0
+    reasons = dict(con.execute("SELECT reason, count(*) FROM lineage WHERE stage = 'raw_files' GROUP BY 1").fetchall())
+    assert reasons["too_large"] >= 1 and reasons["unsupported_language"] > 0 and reasons["empty"] > 0
+    languages = con.execute("SELECT count(DISTINCT language) FROM raw_files").fetchone()[0]
+    assert languages >= 15
+
+
+def test_checks_passed_in_dagster(demo_lake):
+    from dagster import AssetCheckKey, AssetKey
+
+    instance = DagsterInstance.get()
+    for asset in ("raw_files", "exact_dedup"):
+        for check in ("rows_conserved", "unique_doc_ids"):
+            record = instance.event_log_storage.get_latest_asset_check_execution_by_key([AssetCheckKey(AssetKey(asset), check)])
+            execution = record[AssetCheckKey(AssetKey(asset), check)]
+            assert execution.status.value == "SUCCEEDED", (asset, check)
+
+
+def test_the_mirror_loses_to_the_original_across_dumps(demo_lake):
+    con = connect(demo_lake)
+    row = con.execute(
+        "SELECT repo, path, detail FROM lineage WHERE stage = 'exact_dedup' AND repo = 'mirror/cpython-3.12' AND path LIKE '%os.py' LIMIT 1"
+    ).fetchone()
+    assert row is not None
+    detail = json.loads(row[2])
+    assert detail["survivor_repo"] == "python/cpython-3.12" and detail["survivor_dump"] == "demo-2024-01"
+    docs = find_doc_ids(demo_lake, f"{row[0]}/{row[1]}")
+    assert len(docs) == 1
+    steps = trace(demo_lake, docs[0])
+    assert [s["status"] for s in steps] == ["kept", "drop"] and steps[1]["reason"] == "exact_duplicate"
