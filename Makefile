@@ -39,6 +39,9 @@ ui: install
 	@mkdir -p $(DAGSTER_HOME)
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
+lint: install
+	$(VENV)/bin/ruff check .
+
 bench: install
 	$(PY) -m bench.ingest
 
