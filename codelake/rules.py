@@ -10,6 +10,14 @@ import yaml
 from codelake.settings import RULES_DIR
 
 
+# libyaml's loader when present: the 700-entry language table loads ~10x faster than in pure Python.
+YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str | bytes):
+    return yaml.load(text, Loader=YamlLoader)
+
+
 class RuleFileError(ValueError):
     """A rule file is missing, unparsable or holds a bad value; the message names the file."""
 
@@ -19,7 +27,7 @@ def load_rule_file(name_or_path: str | Path) -> dict[str, Any]:
     if not path.is_absolute() and not path.exists():
         path = RULES_DIR / path
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise RuleFileError(f"{path}: cannot read rule file: {err}") from err
     except yaml.YAMLError as err:

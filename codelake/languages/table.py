@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 import yaml
 
+from codelake.rules import parse_yaml
+
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "rules" / "languages.yaml"
 TYPES = frozenset({"programming", "data", "markup", "prose"})  # linguist's four types
 _KEYS = frozenset({"type", "extensions", "filenames"})
@@ -56,7 +58,7 @@ class LanguageTable:
         except OSError as exc:
             raise LanguageTableError(f"{path}: cannot read language table: {exc}") from exc
         try:
-            doc = yaml.safe_load(raw)
+            doc = parse_yaml(raw)
         except yaml.YAMLError as exc:
             raise LanguageTableError(f"{path}: not valid YAML: {exc}") from exc
 
