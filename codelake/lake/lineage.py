@@ -2,7 +2,7 @@
 
 Rows are spooled to a local Arrow IPC file while a stage streams (memory stays flat however many rows
 drop) and committed to the `lineage` Delta table after the stage's own table, stamped with that
-table's version. The lineage table is partitioned by stage; a stage replaces its own rows (for its
+table's version. The lineage table is partitioned by stage and dump; a stage replaces its own rows (for its
 dump, when partitioned), and earlier decisions stay readable by time travel.
 """
 
@@ -87,7 +87,7 @@ class LineageSpool:
         if dump is not None:
             where["dump"] = dump
         try:
-            return lake.write(LINEAGE_TABLE, self._stamped_batches(version), LINEAGE_SCHEMA, partition_by=["stage"], replace_where=where)
+            return lake.write(LINEAGE_TABLE, self._stamped_batches(version), LINEAGE_SCHEMA, partition_by=["stage", "dump"], replace_where=where)
         finally:
             self.discard()
 

@@ -7,6 +7,7 @@ nothing is written to HOME), which gives projection and filter pushdown and time
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -27,7 +28,10 @@ def table_names(lake: Lake) -> list[str]:
 
 def connect(lake: Lake, memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with one view per lake table (`raw_files`, `lineage`, …)."""
-    con = duckdb.connect(config={"memory_limit": memory_limit, "autoinstall_known_extensions": False})
+    # Past the memory limit DuckDB spills to the system temp dir, never into the lake or the cwd.
+    spill = Path(tempfile.gettempdir()) / "codelake-duckdb-spill"
+    config = {"memory_limit": memory_limit, "temp_directory": str(spill), "autoinstall_known_extensions": False}
+    con = duckdb.connect(config=config)
     con.execute(f"LOAD '{_EXTENSION}'")
     for name in table_names(lake):
         path = str(lake.table_path(name)).replace("'", "''")
