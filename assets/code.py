@@ -3,7 +3,8 @@
 
 import time
 
-from dagster import AssetExecutionContext, AutomationCondition, MaterializeResult, asset
+from dagster import AssetExecutionContext, AutomationCondition, Config, MaterializeResult, asset
+from pydantic import Field
 
 from assets.metadata import check_results, check_specs, report_metadata
 from assets.partitions import code_dumps
@@ -11,6 +12,8 @@ from codelake.dumps import open_dump
 from codelake.dumps.sources import count_members
 from codelake.exact_dedup import run_exact_dedup
 from codelake.exact_dedup.survivors import SURVIVOR_RULES
+from codelake.fuzzy_dedup import load_preset, run_fuzzy_dedup
+from codelake.fuzzy_dedup.config import FUZZY_RULES
 from codelake.languages import LanguageTable
 from codelake.raw_files import IngestRules, run_raw_files
 from codelake.raw_files.rules import INGEST_RULES
@@ -25,10 +28,10 @@ LANGUAGES = RULES_DIR / "languages.yaml"
 def _progress_logger(context: AssetExecutionContext, every_seconds: float = 10.0):
     last = [time.monotonic()]
 
-    def log(files: int, nbytes: int) -> None:
+    def log(files: int, nbytes: int | None = None) -> None:
         if time.monotonic() - last[0] >= every_seconds:
             last[0] = time.monotonic()
-            context.log.info(f"{files} files, {nbytes / 1e6:.1f} MB read")
+            context.log.info(f"{files} files" + (f", {nbytes / 1e6:.1f} MB read" if nbytes is not None else " done"))
 
     return log
 
@@ -76,5 +79,37 @@ def exact_dedup(context: AssetExecutionContext, lake: LakeResource) -> Materiali
     rows_in = the_lake.count("raw_files", version=upstream_version)
     return MaterializeResult(
         metadata={"raw_files_version": upstream_version, **report_metadata(report, the_lake)},
+        check_results=check_results(report, the_lake, rows_in),
+    )
+
+
+class FuzzyDedupConfig(Config):
+    preset: str = Field(default="", description="A preset of rules/fuzzy_dedup.yaml; empty: the file's default_preset")
+    workers: int = Field(default=2, description="Processes computing MinHash signatures")
+    batch_docs: int = Field(default=1000, description="Files per signature batch (bounds memory)")
+
+
+@asset(
+    deps=[exact_dedup],
+    group_name="code",
+    kinds={"deltalake", "duckdb", "numpy"},
+    code_version=fingerprint(FUZZY_RULES, SURVIVOR_RULES, extra=__version__),
+    check_specs=check_specs("fuzzy_dedup"),
+    automation_condition=AutomationCondition.eager(),
+)
+def fuzzy_dedup(context: AssetExecutionContext, config: FuzzyDedupConfig, lake: LakeResource) -> MaterializeResult:
+    """Near-duplicate files removed at file level (RefineCode: MinHash over 5-gram shingles, 2048
+    functions, LSH 16 bands x 128 rows), across all dumps so far. Each cluster of near duplicates keeps
+    one survivor by the exact-dedup rule (most stars, newest commit, ...); every removed file's lineage
+    names its survivor and their estimated Jaccard similarity. Signatures are computed once per file and
+    kept in the lake, so a new dump costs only its own files."""
+    the_lake = lake.lake()
+    params = load_preset(config.preset or None)
+    upstream_version = the_lake.version("exact_dedup")
+    report = run_fuzzy_dedup(the_lake, params, workers=config.workers, batch_docs=config.batch_docs, progress=_progress_logger(context))
+    context.log.info(report.summary())
+    rows_in = the_lake.count("exact_dedup", version=upstream_version)
+    return MaterializeResult(
+        metadata={"exact_dedup_version": upstream_version, "preset": params.preset, **report_metadata(report, the_lake)},
         check_results=check_results(report, the_lake, rows_in),
     )

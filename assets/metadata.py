@@ -30,8 +30,18 @@ def _table(counts: Counter, sizes: Counter, label: str, limit: int = 40) -> Meta
     return MetadataValue.md("\n".join(lines) if counts else f"_no {label}s_")
 
 
+def _rows_table(rows: list[dict]) -> MetadataValue:
+    if not rows:
+        return MetadataValue.md("_none_")
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(row[c]) for c in columns) + " |" for row in rows]
+    return MetadataValue.md("\n".join(lines))
+
+
 def report_metadata(report: StageReport, lake: Lake) -> dict:
     return {
+        **{name: _rows_table(rows) for name, rows in report.tables.items()},
         "dagster/row_count": report.rows_kept,
         "rows_in": report.rows_in,
         "rows_kept": report.rows_kept,

@@ -19,6 +19,7 @@ class StageReport:
     bytes_by_language: Counter = field(default_factory=Counter)
     version: int | None = None  # the stage table's Delta version
     lineage_version: int | None = None
+    tables: dict[str, list[dict]] = field(default_factory=dict)  # stage-specific tables for the UI
 
     @property
     def rows_dropped(self) -> int:

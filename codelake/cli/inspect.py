@@ -77,6 +77,8 @@ def _describe(step: dict) -> str:
         parsed = json.loads(detail)
         if "survivor" in parsed:
             detail = f"survivor {parsed['survivor']} = {parsed.get('survivor_repo')}/{parsed.get('survivor_path')} (dump {parsed.get('survivor_dump')})"
+            if "jaccard" in parsed:
+                detail += f", estimated Jaccard {parsed['jaccard']:.3f}, cluster of {parsed.get('cluster_size')}"
     return f"{step['status']}: {step['reason']}" + (f" — {detail}" if detail else "") + f" (version {step['version']})"
 
 

@@ -33,6 +33,12 @@ def _run_stage(args: argparse.Namespace, console: Console) -> int:
         from codelake.exact_dedup import run_exact_dedup
 
         report = run_exact_dedup(output, source=Lake(args.input))
+    elif args.stage == "fuzzy_dedup":
+        from codelake.fuzzy_dedup import load_preset, run_fuzzy_dedup
+
+        if Lake(args.input).root.resolve() != output.root.resolve():
+            raise ValueError("fuzzy_dedup keeps its signatures in the lake it dedups: --input and --output must be the same lake")
+        report = run_fuzzy_dedup(output, load_preset(args.preset), workers=args.workers)
     else:  # argparse restricts choices; kept for readers adding a stage
         raise SystemExit(f"unknown stage {args.stage}")
     seconds = time.perf_counter() - started
@@ -49,9 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     why.add_argument("target", help="a doc_id, or repo/path (e.g. python/cpython-3.12/Lib/os.py)")
     sub.add_parser("stats", help="per-stage, per-reason counts")
     run = sub.add_parser("run", help="run one stage without Dagster")
-    run.add_argument("stage", choices=["raw_files", "exact_dedup"])
-    run.add_argument("--input", required=True, help="raw_files: a dump (folder or archive); exact_dedup: the lake holding raw_files")
+    run.add_argument("stage", choices=["raw_files", "exact_dedup", "fuzzy_dedup"])
+    run.add_argument("--input", required=True, help="raw_files: a dump (folder or archive); dedup stages: the lake holding the upstream table")
     run.add_argument("--output", required=True, help="the lake directory to write the stage's table and lineage into")
+    run.add_argument("--preset", default=None, help="fuzzy_dedup: a preset of rules/fuzzy_dedup.yaml (default: its default_preset)")
+    run.add_argument("--workers", type=int, default=2, help="fuzzy_dedup: processes computing signatures")
     return parser
 
 

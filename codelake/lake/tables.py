@@ -49,11 +49,13 @@ class Lake:
         *,
         partition_by: list[str] | None = None,
         replace_where: dict[str, str] | None = None,
+        append: bool = False,
     ) -> int:
         """Stream `batches` into table `name` as ONE commit and return the new version.
 
-        With `replace_where` (partition column -> value) only those partitions are replaced (one
-        dump's rows); without it the whole table is replaced. Data files are written first, streaming,
+        `append` adds the rows to the table; otherwise rows are replaced:
+        with `replace_where` (partition column -> value) only those partitions (one dump's rows),
+        without it the whole table. Data files are written first, streaming,
         and the commit is the last step, so an interrupted write leaves the previous version as the
         table's state (its orphan files are never referenced).
         """
@@ -70,7 +72,11 @@ class Lake:
         else:
             filters = [(column, "=", value) for column, value in replace_where.items()] or None
             DeltaTable(str(table_dir)).create_write_transaction(
-                actions, mode="overwrite", schema=schema, partition_by=partition_by or None, partition_filters=filters
+                actions,
+                mode="append" if append else "overwrite",
+                schema=schema,
+                partition_by=partition_by or None,
+                partition_filters=None if append else filters,
             )
         return DeltaTable(str(table_dir)).version()
 
