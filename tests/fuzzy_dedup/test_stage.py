@@ -116,3 +116,17 @@ def test_unknown_preset_and_bad_parameters_are_clear_errors(tmp_path):
     bad.write_text("default_preset: p\npresets:\n  p: {num_perm: 16, bands: 8, rows: 4, ngram: 5, seed: 1}\n")
     with pytest.raises(RuleFileError, match="exceeds num_perm"):
         load_preset(path=bad)
+
+
+def test_a_cluster_spanning_three_dumps_keeps_the_best_copy_of_all(tmp_path):
+    original = real_sources(2)[1]
+    lake = Lake(tmp_path / "lake")
+    copies = [("o/mid", 50, 1), ("o/top", 500, 2), ("o/low", 5, 3)]
+    for i, (name, stars, seed) in enumerate(copies):
+        ingest(lake, tmp_path / f"dump-{i}", {name.split("/")[1]: repo(name, stars, "2023-01-01T00:00:00Z", {"m.py": edit(original, 0.002, seed)})})
+        run_fuzzy_dedup(lake, workers=1)
+    removed = lineage(lake)
+    assert set(removed) == {("o/mid", "m.py"), ("o/low", "m.py")}
+    assert all(d["survivor_repo"] == "o/top" and d["survivor_dump"] == "dump-1" and d["cluster_size"] == 3 for d in removed.values())
+    kept = lake.dataset("fuzzy_dedup").to_table().to_pylist()
+    assert [(r["repo"], r["cluster_size"]) for r in kept] == [("o/top", 3)]
