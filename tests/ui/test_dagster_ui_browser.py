@@ -147,7 +147,13 @@ def dagster_ui(tmp_path_factory):
     server_log = base / "webserver.log"
     materialize_log = base / "materialize.log"
 
-    # The webserver reads the instance per request, so it can start while the assets materialize.
+    # Materialize first, then serve: two processes creating the same fresh instance storage at once
+    # race on its schema migrations ("alembic_version has more than one head").
+    with open(materialize_log, "wb") as log:
+        done = subprocess.run(
+            [sys.executable, "-c", MATERIALIZE], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=180
+        )
+    assert done.returncode == 0, f"materializing raw_files/exact_dedup failed (rc {done.returncode}):\n{_tail(materialize_log)}"
     with open(server_log, "wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "dagster_webserver", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
@@ -159,12 +165,6 @@ def dagster_ui(tmp_path_factory):
             start_new_session=True,
         )
     try:
-        with open(materialize_log, "wb") as log:
-            done = subprocess.run(
-                [sys.executable, "-c", MATERIALIZE], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=120
-            )
-        assert done.returncode == 0, f"materializing raw_files/exact_dedup failed (rc {done.returncode}):\n{_tail(materialize_log)}"
-
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + SERVER_TIMEOUT_S
         while True:
@@ -179,6 +179,9 @@ def dagster_ui(tmp_path_factory):
             if time.monotonic() > deadline:
                 pytest.fail(f"dagster-webserver did not answer {url}/server_info within {SERVER_TIMEOUT_S}s:\n{_tail(server_log)}")
             time.sleep(0.5)
+        # The server answers even when the code location failed to import: say so instead of timing out later.
+        if "Error loading repository location" in server_log.read_text(errors="replace"):
+            pytest.fail(f"the code location did not load in dagster-webserver:\n{_tail(server_log)}")
         yield url
     finally:
         _stop_group(server)
