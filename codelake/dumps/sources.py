@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 import stat
+import subprocess
 import tarfile
 import zipfile
 import zlib
@@ -84,6 +86,30 @@ class _CountingReader:
         data = self._raw.read(size)
         self.count += len(data)
         return data
+
+
+class _GzipProcess:
+    """Decompress with the `gzip` program: it runs on the other core while Python parses the tar."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._proc = subprocess.Popen(["gzip", "-dc", "--", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._proc.stdout.read(size)
+        if not data and self._proc.wait() != 0:
+            raise OSError(f"gzip: {self._proc.stderr.read().decode(errors='replace').strip()}")
+        return data
+
+    def __enter__(self) -> "_GzipProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        self._proc.stdout.close()
+        self._proc.stderr.close()
 
 
 class DumpSource:
@@ -224,7 +250,11 @@ class TarDump(DumpSource):
             raise DumpError(f"{self.path}: corrupt or truncated archive: {err}") from err
 
     def _open_raw(self):
-        return gzip.open(self.path, "rb") if self.path.name.endswith((".gz", ".tgz")) else open(self.path, "rb")
+        if not self.path.name.endswith((".gz", ".tgz")):
+            return open(self.path, "rb")
+        if shutil.which("gzip"):
+            return _GzipProcess(self.path)
+        return gzip.open(self.path, "rb")
 
     def _scan_manifests(self) -> None:
         names: list[tuple[str, ...]] = []

@@ -11,6 +11,7 @@ from deltalake import DeltaTable, Schema
 from deltalake.transaction import create_table_with_add_actions
 
 from codelake.lake.parquet_files import write_partitioned_files
+from codelake.lake.prefetch import prefetched
 
 
 def _sql_literal(value: str) -> str:
@@ -66,7 +67,7 @@ class Lake:
             raise ValueError(f"replace_where columns {sorted(unknown)} must be partition columns of {name}")
         table_dir = self.table_path(name)
         table_dir.mkdir(parents=True, exist_ok=True)
-        actions = write_partitioned_files(table_dir, batches, schema, partition_by)
+        actions = write_partitioned_files(table_dir, prefetched(batches), schema, partition_by)
         if not self.exists(name):
             create_table_with_add_actions(str(table_dir), Schema.from_arrow(schema), actions, mode="overwrite", partition_by=partition_by or None)
         else:
