@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)/.codelake/dagster
 export CODELAKE_HOME ?= $(CURDIR)/.codelake
 
-.PHONY: install demo test test-fast test-browser browser-deps ui bench lint clean
+.PHONY: install demo test test-fast test-browser browser-deps ui bench bench-fuzzy lint clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -44,6 +44,17 @@ lint: install
 
 bench: install
 	$(PY) -m bench.ingest
+
+# The fuzzy-dedup benchmark runs the peers (datatrove, rensa) too: they live in their own virtualenv.
+.venv-bench/.installed: pyproject.toml bench/requirements-peers.txt
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install -q --upgrade pip
+	.venv-bench/bin/python -m pip install -q -e '.[test]' -r bench/requirements-peers.txt
+	touch $@
+
+bench-fuzzy: .venv-bench/.installed
+	.venv-bench/bin/python -m bench.fuzzy_dedup --preset jaccard-0.8 --preset datatrove --preset refinecode
 
 clean:
 	rm -rf .codelake

@@ -23,10 +23,11 @@ class FuzzyParams:
     ngram: int
     method: str
     seed: int
+    verify_threshold: float | None = None  # keep an LSH candidate pair only at this estimated Jaccard or above
 
     def fingerprint(self) -> str:
-        """Identifies signatures computed with these parameters (the preset's name does not matter)."""
-        values = {k: v for k, v in asdict(self).items() if k not in ("preset", "bands", "rows")}
+        """Identifies signatures and band keys computed with these parameters (not the preset's name)."""
+        values = {k: v for k, v in asdict(self).items() if k not in ("preset", "verify_threshold")}
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -61,4 +62,10 @@ def load_preset(name: str | None = None, path: str | Path = FUZZY_RULES) -> Fuzz
     method = entry.get("method", "oph")
     if method not in _METHODS:
         raise RuleFileError(f"{where}: 'method' must be one of {_METHODS}, got {method!r}")
-    return FuzzyParams(name, num_perm, bands, rows, _int(entry, "ngram", where), method, _int(entry, "seed", where, 0))
+    verify = entry.get("verify_threshold")
+    if verify is not None and (not isinstance(verify, (int, float)) or isinstance(verify, bool) or not 0 < verify <= 1):
+        raise RuleFileError(f"{where}: 'verify_threshold' must be in (0, 1], got {verify!r}")
+    return FuzzyParams(
+        name, num_perm, bands, rows, _int(entry, "ngram", where), method, _int(entry, "seed", where, 0),
+        None if verify is None else float(verify),
+    )

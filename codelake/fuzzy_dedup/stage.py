@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-import numpy as np
 import pyarrow as pa
 
 from codelake.exact_dedup.survivors import SurvivorOrder
-from codelake.fuzzy_dedup.clusters import build_clusters
+from codelake.fuzzy_dedup.clusters import Verification, build_clusters, signature_jaccard
 from codelake.fuzzy_dedup.config import FuzzyParams, load_preset
 from codelake.fuzzy_dedup.signatures import SIGNATURES_TABLE, add_missing_signatures
 from codelake.lake import Lake, LineageSpool
@@ -45,13 +44,6 @@ FUZZY_DEDUP_SCHEMA = pa.schema(
 _DOC_COLUMNS = "doc_id, dump, repo, path, language, size, sha256, stars, commit_time"
 
 
-def _jaccard(a: list[bytes], b: list[bytes], num_perm: int) -> np.ndarray:
-    width = len(a[0]) // num_perm if a else 4
-    left = np.frombuffer(b"".join(a), dtype=f"<u{width}").reshape(len(a), num_perm)
-    right = np.frombuffer(b"".join(b), dtype=f"<u{width}").reshape(len(b), num_perm)
-    return (left == right).mean(axis=1)
-
-
 def run_fuzzy_dedup(
     lake: Lake,
     params: FuzzyParams | None = None,
@@ -70,12 +62,16 @@ def run_fuzzy_dedup(
     lineage = LineageSpool(STAGE)
     con = connect(lake)
     try:
-        rounds = build_clusters(
+        signed = f"FROM {SIGNATURES_TABLE} WHERE params = '{fp}' AND has_shingles"
+        verification = None
+        if params.verify_threshold is not None:
+            verification = Verification(f"SELECT doc_id, signature {signed}", params.verify_threshold, params.num_perm)
+        cluster_stats = build_clusters(
             con,
             f"SELECT {_DOC_COLUMNS} FROM {UPSTREAM}",
-            f"SELECT doc_id, generate_subscripts(band_keys, 1) AS band, unnest(band_keys) AS key "
-            f"FROM {SIGNATURES_TABLE} WHERE params = '{fp}' AND has_shingles",
+            f"SELECT doc_id, generate_subscripts(band_keys, 1) AS band, unnest(band_keys) AS key {signed}",
             order,
+            verification,
         )
         removed = con.execute(
             f"""SELECT c.doc_id, c.survivor_id, c.cluster_size, d.dump, d.repo, d.path, d.language, d.size,
@@ -92,7 +88,7 @@ def run_fuzzy_dedup(
         samples: list[dict] = []
         for batch in removed:
             rows = batch.to_pylist()
-            similarity = _jaccard([r["sig"] for r in rows], [r["survivor_sig"] for r in rows], params.num_perm)
+            similarity = signature_jaccard([r["sig"] for r in rows], [r["survivor_sig"] for r in rows], params.num_perm)
             for row, jaccard in zip(rows, similarity):
                 detail = {
                     "survivor": row["survivor_id"],
@@ -137,7 +133,7 @@ def run_fuzzy_dedup(
         report.tables["removed_sample"] = samples
         report.tables["parameters"] = [
             {"preset": params.preset, "num_perm": params.num_perm, "bands": params.bands, "rows": params.rows,
-             "ngram": params.ngram, "method": params.method, "propagation_rounds": rounds}
+             "ngram": params.ngram, "method": params.method, "verify_threshold": params.verify_threshold, **cluster_stats}
         ]
     finally:
         lineage.discard()
