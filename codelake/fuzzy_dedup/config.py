@@ -48,10 +48,10 @@ def load_preset(name: str | None = None, path: str | Path = FUZZY_RULES) -> Fuzz
         raise RuleFileError(f"{path}: unknown preset {name!r}; known: {sorted(presets)}")
     entry, where = presets[name], f"{path}: preset {name!r}"
     num_perm = _int(entry, "num_perm", where)
-    if "threshold" in entry:
-        threshold = entry["threshold"]
-        if not isinstance(threshold, (int, float)) or not 0 < threshold < 1:
-            raise RuleFileError(f"{where}: 'threshold' must be between 0 and 1, got {threshold!r}")
+    if "candidate_threshold" in entry:
+        threshold = entry["candidate_threshold"]
+        if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not 0 < threshold < 1:
+            raise RuleFileError(f"{where}: 'candidate_threshold' must be between 0 and 1, got {threshold!r}")
         from codelake.fuzzy_dedup.lsh import optimal_bands_rows
 
         bands, rows = optimal_bands_rows(float(threshold), num_perm)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.integrate import quad
 
 from codelake.fuzzy_dedup.shingles import fmix64
 
@@ -35,10 +34,14 @@ def lsh_threshold(bands: int, rows: int) -> float:
 
 
 def _false_positive(threshold: float, b: int, r: int) -> float:
+    from scipy.integrate import quad  # only presets given as a threshold need it; scipy is slow to import
+
     return quad(lambda s: 1 - (1 - s ** float(r)) ** float(b), 0.0, threshold)[0]
 
 
 def _false_negative(threshold: float, b: int, r: int) -> float:
+    from scipy.integrate import quad
+
     return quad(lambda s: 1 - (1 - (1 - s ** float(r)) ** float(b)), threshold, 1.0)[0]
 
 
