@@ -15,23 +15,13 @@ from codelake.exact_dedup.survivors import SurvivorOrder
 from codelake.lake import Lake, LineageSpool
 from codelake.lake.sql import connect, delta_scan
 from codelake.report import StageReport
+from codelake.schemas import DOC_METADATA_FIELDS
 
 STAGE = "exact_dedup"
 UPSTREAM = "raw_files"
 
 EXACT_DEDUP_SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("dump", pa.string()),
-        ("repo", pa.string()),
-        ("path", pa.string()),
-        ("language", pa.string()),
-        ("size", pa.int64()),
-        ("sha256", pa.string()),
-        ("stars", pa.int64()),
-        ("commit_time", pa.timestamp("us", tz="UTC")),
-        ("copies", pa.int64()),  # how many files in the lake share this content
-    ]
+    DOC_METADATA_FIELDS + [pa.field("copies", pa.int64())]  # how many files in the lake share this content
 )
 
 _RANKED = """

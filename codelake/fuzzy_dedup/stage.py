@@ -22,26 +22,16 @@ from codelake.fuzzy_dedup.signatures import SIGNATURES_TABLE, add_missing_signat
 from codelake.lake import Lake, LineageSpool
 from codelake.lake.sql import connect
 from codelake.report import StageReport
+from codelake.schemas import DOC_METADATA_COLUMNS, DOC_METADATA_FIELDS
 
 STAGE = "fuzzy_dedup"
 UPSTREAM = "exact_dedup"
 
 FUZZY_DEDUP_SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("dump", pa.string()),
-        ("repo", pa.string()),
-        ("path", pa.string()),
-        ("language", pa.string()),
-        ("size", pa.int64()),
-        ("sha256", pa.string()),
-        ("stars", pa.int64()),
-        ("commit_time", pa.timestamp("us", tz="UTC")),
-        ("cluster_size", pa.int64()),  # files in its near-duplicate cluster, itself included (1: unique)
-    ]
+    DOC_METADATA_FIELDS + [pa.field("cluster_size", pa.int64())]  # files in its near-duplicate cluster (1: unique)
 )
 
-_DOC_COLUMNS = "doc_id, dump, repo, path, language, size, sha256, stars, commit_time"
+_DOC_COLUMNS = ", ".join(DOC_METADATA_COLUMNS)
 
 
 def run_fuzzy_dedup(
