@@ -17,6 +17,8 @@ from codelake.fuzzy_dedup.config import FUZZY_RULES
 from codelake.languages import LanguageTable
 from codelake.raw_files import IngestRules, run_raw_files
 from codelake.raw_files.rules import INGEST_RULES
+from codelake.transformed import run_transformed
+from codelake.transformed.rules import TRANSFORM_DIR
 from codelake import __version__
 from codelake.settings import RULES_DIR, fingerprint
 from resources.lake import LakeResource
@@ -111,5 +113,35 @@ def fuzzy_dedup(context: AssetExecutionContext, config: FuzzyDedupConfig, lake: 
     rows_in = the_lake.count("exact_dedup", version=upstream_version)
     return MaterializeResult(
         metadata={"exact_dedup_version": upstream_version, "preset": params.preset, **report_metadata(report, the_lake)},
+        check_results=check_results(report, the_lake, rows_in),
+    )
+
+
+class ParallelStageConfig(Config):
+    workers: int = Field(default=2, description="Worker processes")
+    batch_rows: int = Field(default=1000, description="Files per batch (bounds memory)")
+
+
+@asset(
+    deps=[fuzzy_dedup],
+    group_name="code",
+    kinds={"deltalake", "python"},
+    code_version=fingerprint(*sorted(TRANSFORM_DIR.glob("*.yaml")), LANGUAGES, extra=__version__),
+    check_specs=check_specs("transformed"),
+    automation_condition=AutomationCondition.eager(),
+)
+def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lake: LakeResource) -> MaterializeResult:
+    """fuzzy_dedup's survivors with their text cleaned (RefineCode's transformation): copyright and
+    license header comments at the top of files removed (per language's comment syntax), and personal
+    or secret data replaced by placeholders — <EMAIL>, <IP_ADDRESS>, <KEY>, <PASSWORD>. Rules in
+    rules/transform/. Every file is kept; each changed file's lineage row says what kinds were
+    replaced and how many, never the values."""
+    the_lake = lake.lake()
+    upstream_version = the_lake.version("fuzzy_dedup")
+    report = run_transformed(the_lake, workers=config.workers, batch_rows=config.batch_rows, progress=_progress_logger(context))
+    context.log.info(report.summary())
+    rows_in = the_lake.count("fuzzy_dedup", version=upstream_version)
+    return MaterializeResult(
+        metadata={"fuzzy_dedup_version": upstream_version, **report_metadata(report, the_lake)},
         check_results=check_results(report, the_lake, rows_in),
     )

@@ -15,7 +15,7 @@ from dagster import DagsterInstance, build_sensor_context, materialize
 from rich.console import Console
 from rich.markup import escape
 
-from assets.code import exact_dedup, fuzzy_dedup, raw_files
+from assets.code import exact_dedup, fuzzy_dedup, raw_files, transformed
 from codelake.cli.inspect import print_stats
 from codelake.settings import codelake_home, default_landing_zone
 from demo.build_dumps import build_demo_dumps
@@ -48,15 +48,16 @@ def main() -> int:
         console.print("no new dumps (all registered earlier); re-materializing the registered ones")
     keys = [r.partition_key for r in requests] or known
 
-    console.rule("3. materializing raw_files per dump, then exact_dedup and fuzzy_dedup across dumps")
+    console.rule("3. materializing raw_files per dump, then the whole-lake stages")
     for key in keys:
         outcome = materialize([raw_files], partition_key=key, instance=instance, resources=resources, run_config=quiet)
         if not outcome.success:
             console.print(f"[red]{escape(f'raw_files[{key}]')} failed[/red]")
             return 1
         console.print(escape(f"raw_files[{key}] materialized"))
-    for stage in (exact_dedup, fuzzy_dedup):
-        outcome = materialize([raw_files, exact_dedup, fuzzy_dedup], selection=[stage], instance=instance, resources=resources, run_config=quiet)
+    downstream = [exact_dedup, fuzzy_dedup, transformed]
+    for stage in downstream:
+        outcome = materialize([raw_files, *downstream], selection=[stage], instance=instance, resources=resources, run_config=quiet)
         if not outcome.success:
             console.print(f"[red]{stage.key.to_user_string()} failed[/red]")
             return 1

@@ -8,7 +8,7 @@ batches and are hashed by a pool of worker processes (the same pure function cou
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -18,6 +18,7 @@ from codelake.fuzzy_dedup.lsh import band_keys
 from codelake.fuzzy_dedup.minhash import MinHasher
 from codelake.lake import Lake
 from codelake.lake.sql import connect
+from codelake.parallel import ordered_map
 
 SIGNATURES_TABLE = "fuzzy_signatures"
 
@@ -77,27 +78,12 @@ def add_missing_signatures(
     added = [0]
 
     def batches() -> Iterator[pa.RecordBatch]:
-        pending = _pending(lake, params, batch_docs)
-        if workers <= 1:
-            for doc_ids, texts in pending:
-                yield _as_batch(doc_ids, params, signature_batch(texts, params))
-                added[0] += len(doc_ids)
-                if progress:
-                    progress(added[0])
-            return
-        with ProcessPoolExecutor(workers) as pool:
-            in_flight = []
-            for doc_ids, texts in pending:
-                in_flight.append((doc_ids, pool.submit(signature_batch, texts, params)))
-                if len(in_flight) > workers:  # bounded: at most workers+1 batches in memory
-                    ids, future = in_flight.pop(0)
-                    yield _as_batch(ids, params, future.result())
-                    added[0] += len(ids)
-                    if progress:
-                        progress(added[0])
-            for ids, future in in_flight:
-                yield _as_batch(ids, params, future.result())
-                added[0] += len(ids)
+        work = ((doc_ids, texts) for doc_ids, texts in _pending(lake, params, batch_docs))
+        for doc_ids, result in ordered_map(partial(signature_batch, params=params), work, workers):
+            yield _as_batch(doc_ids, params, result)
+            added[0] += len(doc_ids)
+            if progress:
+                progress(added[0])
 
     lake.write(SIGNATURES_TABLE, batches(), SIGNATURES_SCHEMA, partition_by=["params"], append=True)
     return added[0]

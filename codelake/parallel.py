@@ -1,0 +1,33 @@
+"""Ordered, bounded parallel map over batches: the unit of work runs in worker processes (Ray later).
+
+Each item is (context, argument): the argument goes to a worker, the context (ids, metadata) stays
+here and comes back with the result, in input order. At most `workers + 1` batches are in flight,
+so memory stays bounded however long the stream is.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+C = TypeVar("C")
+R = TypeVar("R")
+
+
+def ordered_map(fn: Callable[[Any], R], items: Iterable[tuple[C, Any]], workers: int = 2) -> Iterator[tuple[C, R]]:
+    if workers <= 1:
+        for context, argument in items:
+            yield context, fn(argument)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        in_flight: deque = deque()
+        for context, argument in items:
+            in_flight.append((context, pool.submit(fn, argument)))
+            if len(in_flight) > workers:
+                done_context, future = in_flight.popleft()
+                yield done_context, future.result()
+        while in_flight:
+            done_context, future = in_flight.popleft()
+            yield done_context, future.result()

@@ -1,0 +1,79 @@
+"""The transformed stage over the lake: fuzzy_dedup's survivors with their text transformed.
+
+Every file is kept; a file whose text changed (header removed, PII or secrets replaced) gets a
+lineage row (action "change") with the kinds and counts replaced — never the values. Texts stream
+from `raw_files` in batches and are transformed by a pool of worker processes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from functools import partial
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from codelake.lake import Lake, LineageSpool
+from codelake.lake.sql import connect
+from codelake.parallel import ordered_map
+from codelake.report import StageReport
+from codelake.schemas import DOC_METADATA_COLUMNS, DOC_METADATA_FIELDS
+from codelake.transformed.engine import transform_batch
+from codelake.transformed.rules import TransformRules
+
+STAGE = "transformed"
+UPSTREAM = "fuzzy_dedup"
+
+# `size` is the transformed text's size; `sha256` stays the original content's (the file's identity).
+TRANSFORMED_SCHEMA = pa.schema(DOC_METADATA_FIELDS + [pa.field("text", pa.large_string())])
+
+
+def _transform(batch: pa.RecordBatch, rules: TransformRules) -> tuple[pa.RecordBatch, list[dict]]:
+    out, changes = transform_batch(batch, rules)
+    sizes = pc.binary_length(pc.cast(out.column("text"), pa.large_binary()))
+    out = out.set_column(out.schema.get_field_index("size"), "size", pc.cast(sizes, pa.int64()))
+    return out, changes
+
+
+def run_transformed(
+    lake: Lake,
+    rules: TransformRules | None = None,
+    workers: int = 2,
+    batch_rows: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+) -> StageReport:
+    rules = rules or TransformRules.load()
+    if not lake.exists(UPSTREAM):
+        raise FileNotFoundError(f"{lake.table_path(UPSTREAM)}: no {UPSTREAM} table yet; run fuzzy_dedup first")
+    report = StageReport(STAGE)
+    lineage = LineageSpool(STAGE)
+    changed_kinds: dict[str, int] = {}
+    con = connect(lake)
+    columns = ", ".join(f"u.{c}" for c in DOC_METADATA_COLUMNS)
+    reader = con.execute(
+        f"SELECT {columns}, r.text FROM {UPSTREAM} u JOIN raw_files r USING (doc_id) ORDER BY u.dump, u.doc_id"
+    ).to_arrow_reader(batch_rows)
+
+    def transformed() -> Iterator[pa.RecordBatch]:
+        work = ((None, batch.cast(TRANSFORMED_SCHEMA)) for batch in reader)
+        for _, (batch, changes) in ordered_map(partial(_transform, rules=rules), work, workers):
+            for change in changes:
+                lineage.record(change["doc_id"], change["action"], change["reason"], change["detail"], change["dump"], change["repo"], change["path"])
+                for kind, count in json.loads(change["detail"]).items():
+                    changed_kinds[kind] = changed_kinds.get(kind, 0) + count
+            for language, size in zip(batch.column("language").to_pylist(), batch.column("size").to_pylist()):
+                report.kept(language, size)
+            if progress:
+                progress(report.rows_in, report.bytes_in)
+            yield batch
+
+    try:
+        report.version = lake.write(STAGE, transformed(), TRANSFORMED_SCHEMA, partition_by=["dump"])
+        report.lineage_version = lineage.commit(lake, report.version)
+    finally:
+        lineage.discard()
+        con.close()
+    report.tables["changes"] = [{"kind": k, "replaced": n} for k, n in sorted(changed_kinds.items(), key=lambda kv: -kv[1])]
+    report.tables["files_changed"] = [{"files": lineage.count, "of": report.rows_in}]
+    return report
