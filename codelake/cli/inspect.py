@@ -97,7 +97,7 @@ def print_why(lake: Lake, query: str, console: Console) -> int:
 
 
 def stage_stats(lake: Lake) -> list[tuple[str, str, int, int]]:
-    """(stage, kept|reason, files, bytes) for every stage, in pipeline order."""
+    """(stage, kept | drop reason | "changed: reason", files, bytes) for every stage, in pipeline order."""
     con = connect(lake)
     rows: list[tuple[str, str, int, int]] = []
     try:
@@ -107,10 +107,10 @@ def stage_stats(lake: Lake) -> list[tuple[str, str, int, int]]:
             n, b = con.execute(f'SELECT count(*), coalesce(sum(size), 0) FROM "{stage}"').fetchone()
             rows.append((stage, "kept", n, b))
             if lake.exists(LINEAGE_TABLE):
-                for reason, count in con.execute(
-                    "SELECT reason, count(*) FROM lineage WHERE stage = $s GROUP BY reason ORDER BY 2 DESC, 1", {"s": stage}
+                for action, reason, count in con.execute(
+                    "SELECT action, reason, count(*) FROM lineage WHERE stage = $s GROUP BY ALL ORDER BY 3 DESC, 2", {"s": stage}
                 ).fetchall():
-                    rows.append((stage, reason, count, 0))
+                    rows.append((stage, reason if action == "drop" else f"{action}d: {reason}", count, 0))
     finally:
         con.close()
     return rows
@@ -122,7 +122,7 @@ def print_stats(lake: Lake, console: Console) -> int:
         console.print(f"[yellow]the lake at {lake.root} has no stage tables yet[/yellow]")
         return 1
     table = Table(title=f"codelake stats — {lake.root}")
-    for column in ("stage", "kept / drop reason", "files", "MB kept"):
+    for column in ("stage", "kept / dropped: reason / changed", "files", "MB kept"):
         table.add_column(column, justify="right" if column in ("files", "MB kept") else "left")
     for stage, what, n, b in rows:
         table.add_row(stage, what, f"{n:,}", f"{b / 1e6:,.1f}" if what == "kept" else "")

@@ -15,6 +15,12 @@ from codelake.lake import Lake
 from codelake.settings import default_lake_root
 
 
+def _same_lake(input_path: str, output: Lake) -> None:
+    # Whole-lake stages read upstream tables and keep state (signatures) in the lake they write.
+    if Lake(input_path).root.resolve() != output.root.resolve():
+        raise ValueError("this stage reads and writes one lake: --input and --output must be the same directory")
+
+
 def _run_stage(args: argparse.Namespace, console: Console) -> int:
     output = Lake(args.output)
     started = time.perf_counter()
@@ -36,9 +42,13 @@ def _run_stage(args: argparse.Namespace, console: Console) -> int:
     elif args.stage == "fuzzy_dedup":
         from codelake.fuzzy_dedup import load_preset, run_fuzzy_dedup
 
-        if Lake(args.input).root.resolve() != output.root.resolve():
-            raise ValueError("fuzzy_dedup keeps its signatures in the lake it dedups: --input and --output must be the same lake")
+        _same_lake(args.input, output)
         report = run_fuzzy_dedup(output, load_preset(args.preset), workers=args.workers)
+    elif args.stage == "transformed":
+        from codelake.transformed import run_transformed
+
+        _same_lake(args.input, output)
+        report = run_transformed(output, workers=args.workers)
     else:  # argparse restricts choices; kept for readers adding a stage
         raise SystemExit(f"unknown stage {args.stage}")
     seconds = time.perf_counter() - started
@@ -55,11 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     why.add_argument("target", help="a doc_id, or repo/path (e.g. python/cpython-3.12/Lib/os.py)")
     sub.add_parser("stats", help="per-stage, per-reason counts")
     run = sub.add_parser("run", help="run one stage without Dagster")
-    run.add_argument("stage", choices=["raw_files", "exact_dedup", "fuzzy_dedup"])
+    run.add_argument("stage", choices=["raw_files", "exact_dedup", "fuzzy_dedup", "transformed"])
     run.add_argument("--input", required=True, help="raw_files: a dump (folder or archive); dedup stages: the lake holding the upstream table")
     run.add_argument("--output", required=True, help="the lake directory to write the stage's table and lineage into")
     run.add_argument("--preset", default=None, help="fuzzy_dedup: a preset of rules/fuzzy_dedup.yaml (default: its default_preset)")
-    run.add_argument("--workers", type=int, default=2, help="fuzzy_dedup: processes computing signatures")
+    run.add_argument("--workers", type=int, default=2, help="fuzzy_dedup, transformed: worker processes")
     return parser
 
 
