@@ -1,7 +1,8 @@
-"""Code corpus assets: crawl dump -> raw_files -> exact_dedup (fuzzy dedup, transforms, filters follow)."""
+"""Code corpus assets: crawl dump -> raw_files -> exact_dedup -> fuzzy_dedup -> transformed -> filter_signals -> filtered -> code_corpus."""
 
 
 import time
+from pathlib import Path
 
 from dagster import AssetExecutionContext, AutomationCondition, Config, MaterializeResult, asset
 from pydantic import Field
@@ -18,6 +19,10 @@ from codelake.languages import LanguageTable
 from codelake.raw_files import IngestRules, run_raw_files
 from codelake.raw_files.rules import INGEST_RULES
 from codelake.transformed import run_transformed
+from codelake.code_corpus import run_code_corpus
+from codelake.code_corpus.mixture import MIXTURE_RULES
+from codelake import filtered as filter_engine
+from codelake.filtered.stage import run_filter_signals, run_filtered
 from codelake.transformed.rules import TRANSFORM_DIR
 from codelake import __version__
 from codelake.settings import RULES_DIR, fingerprint
@@ -25,6 +30,8 @@ from resources.lake import LakeResource
 from resources.landing_zone import LandingZoneResource
 
 LANGUAGES = RULES_DIR / "languages.yaml"
+FILTER_RULES_DIR = RULES_DIR / "filters"
+FILTER_CODE_DIR = Path(filter_engine.__file__).parent  # the signal code: editing it re-computes signals
 
 
 def _progress_logger(context: AssetExecutionContext, every_seconds: float = 10.0):
@@ -143,5 +150,80 @@ def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lak
     rows_in = the_lake.count("fuzzy_dedup", version=upstream_version)
     return MaterializeResult(
         metadata={"fuzzy_dedup_version": upstream_version, **report_metadata(report, the_lake)},
+        check_results=check_results(report, the_lake, rows_in),
+    )
+
+
+@asset(
+    deps=[transformed],
+    group_name="code",
+    kinds={"deltalake", "polars"},
+    code_version=fingerprint(*sorted(FILTER_CODE_DIR.glob("*.py")), LANGUAGES, extra=__version__),
+    check_specs=check_specs("filter_signals"),
+    automation_condition=AutomationCondition.eager(),
+)
+def filter_signals(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
+    """Every RefineCode filter signal of every transformed file, computed once (vectorized over Polars
+    frames; Python-AST signals where a rule needs a parse) into its own table, without text. The
+    `filtered` asset decides from this table alone, so changing a threshold in rules/filters/ re-decides
+    without re-reading any file."""
+    the_lake = lake.lake()
+    upstream_version = the_lake.version("transformed")
+    report = run_filter_signals(the_lake, progress=_progress_logger(context))
+    context.log.info(report.summary())
+    rows_in = the_lake.count("transformed", version=upstream_version)
+    return MaterializeResult(
+        metadata={"transformed_version": upstream_version, **report_metadata(report, the_lake)},
+        check_results=check_results(report, the_lake, rows_in),
+    )
+
+
+class FilterConfig(Config):
+    seed: int = Field(default=0, description="Seed of the probabilistic rules' per-file draws")
+
+
+@asset(
+    deps=[filter_signals],
+    group_name="code",
+    kinds={"deltalake", "polars"},
+    code_version=fingerprint(*sorted(FILTER_RULES_DIR.glob("*.yaml")), extra=__version__),
+    check_specs=check_specs("filtered"),
+    automation_condition=AutomationCondition.eager(),
+)
+def filtered(context: AssetExecutionContext, config: FilterConfig, lake: LakeResource) -> MaterializeResult:
+    """Transformed files that pass RefineCode's heuristic rules (rules/filters/*.yaml: natural-language,
+    general-code and per-language profiles, with the reference's thresholds and drop probabilities).
+    Decided from filter_signals only. Each dropped file's lineage row names the first rule that fired,
+    with every firing rule and the signal values in the detail; the metadata lists files and bytes
+    dropped per rule and profile, with samples, and the rules that dropped nothing."""
+    the_lake = lake.lake()
+    report = run_filtered(the_lake, seed=config.seed)
+    context.log.info(report.summary())
+    rows_in = the_lake.count("filter_signals")
+    return MaterializeResult(
+        metadata={"seed": config.seed, **report_metadata(report, the_lake)},
+        check_results=check_results(report, the_lake, rows_in),
+    )
+
+
+@asset(
+    deps=[filtered],
+    group_name="code",
+    kinds={"deltalake"},
+    code_version=fingerprint(MIXTURE_RULES, extra=__version__),
+    check_specs=check_specs("code_corpus"),
+    automation_condition=AutomationCondition.eager(),
+)
+def code_corpus(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
+    """The pretraining code corpus: filtered files resampled per language by rules/mixture.yaml
+    (RefineCode downsamples Java to 200 GB and HTML to 64 GB and keeps the rest as it is). Deterministic
+    by the file's seed; the metadata shows the language distribution before and after."""
+    the_lake = lake.lake()
+    upstream_version = the_lake.version("filtered")
+    report = run_code_corpus(the_lake)
+    context.log.info(report.summary())
+    rows_in = the_lake.count("filtered", version=upstream_version)
+    return MaterializeResult(
+        metadata={"filtered_version": upstream_version, **report_metadata(report, the_lake)},
         check_results=check_results(report, the_lake, rows_in),
     )

@@ -15,7 +15,7 @@ from dagster import DagsterInstance, build_sensor_context, materialize
 from rich.console import Console
 from rich.markup import escape
 
-from assets.code import exact_dedup, fuzzy_dedup, raw_files, transformed
+from assets.code import code_corpus, exact_dedup, filter_signals, filtered, fuzzy_dedup, raw_files, transformed
 from codelake.cli.inspect import print_stats
 from codelake.settings import codelake_home, default_landing_zone
 from demo.build_dumps import build_demo_dumps
@@ -55,7 +55,7 @@ def main() -> int:
             console.print(f"[red]{escape(f'raw_files[{key}]')} failed[/red]")
             return 1
         console.print(escape(f"raw_files[{key}] materialized"))
-    downstream = [exact_dedup, fuzzy_dedup, transformed]
+    downstream = [exact_dedup, fuzzy_dedup, transformed, filter_signals, filtered, code_corpus]
     for stage in downstream:
         outcome = materialize([raw_files, *downstream], selection=[stage], instance=instance, resources=resources, run_config=quiet)
         if not outcome.success:

@@ -17,13 +17,16 @@ def test_asset_graph_snapshot():
 
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {"raw_files", "exact_dedup", "fuzzy_dedup", "transformed"}
+    assert keys == {"raw_files", "exact_dedup", "fuzzy_dedup", "transformed", "filter_signals", "filtered", "code_corpus"}
     assert graph.get(AssetKey("exact_dedup")).parent_keys == {AssetKey("raw_files")}
     assert graph.get(AssetKey("fuzzy_dedup")).parent_keys == {AssetKey("exact_dedup")}
     assert graph.get(AssetKey("transformed")).parent_keys == {AssetKey("fuzzy_dedup")}
+    assert graph.get(AssetKey("filter_signals")).parent_keys == {AssetKey("transformed")}
+    assert graph.get(AssetKey("filtered")).parent_keys == {AssetKey("filter_signals")}
+    assert graph.get(AssetKey("code_corpus")).parent_keys == {AssetKey("filtered")}
     assert graph.get(AssetKey("raw_files")).partitions_def.name == "code_dumps"
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
-    assert checks == {(a, c) for a in ("raw_files", "exact_dedup", "fuzzy_dedup", "transformed") for c in ("rows_conserved", "unique_doc_ids")}
+    assert checks == {(a, c) for a in keys for c in ("rows_conserved", "unique_doc_ids")}
     assert [s.name for s in defs.sensors] == ["code_dump_sensor"]
     assert all(graph.get(k).code_version for k in graph.get_all_asset_keys())
 

@@ -13,6 +13,12 @@ from codelake.report import StageReport
 STAGE = "code_corpus"
 
 
+def _bar(share: float, width: int = 40) -> str:
+    """A text bar for the Dagster UI's markdown tables (one block per 2.5% at the default width)."""
+    blocks = round(share * width)
+    return "█" * blocks if blocks else ("▏" if share > 0 else "")
+
+
 def run_code_corpus(lake: Lake, upstream: str = "filtered", mixture: Mixture | None = None, batch_rows: int = 5000) -> StageReport:
     """Keep each upstream file with its language's rate; the output has the upstream's schema."""
     mixture = mixture or Mixture.load()
@@ -60,6 +66,7 @@ def run_code_corpus(lake: Lake, upstream: str = "filtered", mixture: Mixture | N
             "files_after": c[2],
             "share_before_%": round(100 * c[1] / total_before, 2),
             "share_after_%": round(100 * c[3] / total_after, 2),
+            "chart (bytes share, before / after)": _bar(c[1] / total_before) + " / " + _bar(c[3] / total_after),
         }
         for lang, c in sorted(before.items(), key=lambda kv: -kv[1][1])
     ]

@@ -1,0 +1,8 @@
+"""RefineCode heuristic filters: signals once per file (signals.py), rules as data (rules/filters/*.yaml,
+rules.py), decisions as a pure step over the two (decide.py); reference.py is the per-file Python twin."""
+
+from codelake.filtered.decide import decide, hits, per_rule_stats
+from codelake.filtered.rules import Rule, RuleError, RuleSet, load_rules
+from codelake.filtered.signals import compute_signals
+
+__all__ = ["Rule", "RuleError", "RuleSet", "compute_signals", "decide", "hits", "load_rules", "per_rule_stats"]

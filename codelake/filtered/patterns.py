@@ -1,0 +1,119 @@
+"""Regexes shared by the vectorized signals (Polars / Rust regex) and the reference (Python `re`).
+
+Every pattern here is written in the common subset of both engines (no look-around, no back-references,
+no \\p classes), and both engines use leftmost-first alternation, so a pattern matches the same spans
+in both. Whitespace is an explicit class rather than \\s: Python's \\s also matches \\x1c-\\x1f, Rust's
+does not.
+"""
+
+from __future__ import annotations
+
+# Unicode White_Space, literally.
+WS_CHARS = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000"
+WS = "[" + WS_CHARS + "]"
+NOT_WS = "[^" + WS_CHARS + "]"
+HWS = "[ \t]"  # horizontal whitespace inside a line
+
+# Normalized words (NW): after NFKC + lowercase, ASCII punctuation becomes a space; then wordpunct.
+ASCII_PUNCT = r"[!-/:-@\[-`{-~]"
+TOKEN = r"\w+|[^\w" + WS_CHARS + "]+"  # Python re: \w = str.isalnum() or "_"
+# The same class for Rust regex, whose \w also takes combining marks (Mn/Mc) and all connector punctuation.
+TOKEN_RS = r"[\p{L}\p{N}_]+|[^\p{L}\p{N}_" + WS_CHARS + "]+"
+
+SENTENCE = r"\b[^.!?。！？؟]+[.!?。！？؟]*"
+URL = r"https?://[^" + WS_CHARS + "<>\"']+"
+HTML_TAG_LINE = r"<[^<>\n]*>"
+HEX_WORD = r"\b0[xX][0-9a-fA-F]+\b"
+REPLACEMENT = "\ufffd"
+
+# §3.1 readmore: lines ending (after trimming whitespace and closing brackets) with one of these.
+READMORE_END = r"(?:\.\.\.|…|全文|详情|详细|更多)[\]】)>》]*$"
+# §3.1 bullets: lines starting (after left trim) with a bullet / box glyph.
+BULLETS = "•‣⁃◦▪▫■□▢▣●○◎◉◆◇◈★☆✦✧☐☑☒✓✔✗✘➢➣➤►▶▸▹▻❖❥❧⦿⦾∙⁌⁍⧫⬤◘◙♦♠♣♥➔→⇒"
+BULLET_START = "^" + WS + "*[" + BULLETS + "]"
+
+# Strings and comments (§3.1 code/comment split; our regex stand-in for Pygments, see REPORT in rules).
+DQ = r'"(?:[^"\\\n]|\\.)*"'
+SQ = r"'(?:[^'\\\n]|\\.)*'"
+TRIPLE = r'"""[\s\S]*?"""|' + r"'''[\s\S]*?'''"
+# Group 1 = a string (kept in the code part), group 2 = a comment (moved to the comment part).
+SPLIT = {
+    "c": "(" + DQ + "|" + SQ + r")|(//[^\n]*|/\*[\s\S]*?\*/)",
+    "hash": "(" + DQ + "|" + SQ + r")|(#[^\n]*)",
+    "python": r"(?m)^[ \t]*(" + TRIPLE + ")|(" + TRIPLE + "|" + DQ + "|" + SQ + r")|(#[^\n]*)",
+    "dash": "(" + DQ + "|" + SQ + r")|(--[^\n]*|/\*[\s\S]*?\*/)",
+    "markup": r"()(<!--[\s\S]*?-->)",
+}
+# Python's docstring alternative comes first and is a comment: normalise to (string, comment) groups.
+SPLIT_GROUPS = {"c": (1, 2), "hash": (1, 2), "dash": (1, 2), "markup": (1, 2), "python": (2, (1, 3))}
+
+STR_A = r"'''[\s\S]*?'''|" + r'"""[\s\S]*?"""|' + r"'[\s\S]*?'|" + r'"[\s\S]*?"'
+STR_B = r"'''.*?'''|" + r'""".*?"""|' + r"'.*?'|" + r'".*?"'
+LONG_WORD = NOT_WS + "{21,}"
+HTTP = r"https?://" + NOT_WS
+WORD_RUN = NOT_WS + "+"
+STRING_CONCAT = r"=" + WS + r"*(?:\"[^\"\n]*\"|'[^'\n]*')" + WS + r"*\+" + WS + r"*[\"']"
+
+PROMPT = r"(?i)your code here|fixme|todo"
+AUTOGEN = r"generate|autogen|do not edit"
+
+# cate_encoded_data (§3.2)
+ENC_BASE64 = r"[A-Za-z0-9+/=\n]{64,}"
+ENC_HEX = r"(?:(?:0x|\\x)?[0-9A-Fa-f]{2}(?:,|[ \t]|, )?){8,}"
+ENC_UNICODE = r"(?:\\u[0-9A-Fa-f]{4}){8,}"
+ENCODED = (ENC_BASE64, ENC_HEX, ENC_UNICODE)
+
+# ---- per-language regexes (line patterns are applied to one code line, without its newline) ----
+C_FUNC = r"[A-Za-z_]\w*[ \t*]+[A-Za-z_]\w*\([^()]*\)"
+C_MAIN = r"\bmain[ \t]*\([^)]*\)[ \t\r\n]*\{"
+C_INCLUDE_LINE = r"^[ \t]*#[ \t]*include\b"
+C_UNINIT_LINE = r"^[ \t]*(?:unsigned[ \t]+)?(?:int|float|double|char|bool|std::string|auto)[ \t]+\w+[ \t]*;[ \t\r]*$"
+C_RETURN_LINE = r"^[ \t]*return(?:[ \t]+(?:\w+|\"[^\"]*\"|'[^']*'))?[ \t]*;[ \t\r]*$"
+C_CLASS_LINE = r"^class[ \t]+\w+[ \t]*(?::[^{]*)?\{"
+C_PREPROC_LINE = r"#[ \t]*(?:include|define|if|ifdef|ifndef|else|elif|endif|error|pragma|warning|undef|line)|struct|using"
+C_VAR = r"\b(?:int|float|double|char|bool|long|short|unsigned|size_t|auto)[ \t]+\w+[ \t]*(?:=[^;]*)?;"
+C_HEADER_EXTS = ("h", "hpp", "hxx", "hh", "h++")
+
+CS_FUNC_LINE = (
+    r"^[ \t]*(?:(?:public|protected|private|internal)[ \t]+)?(?:(?:static|virtual|override|abstract|async)[ \t]+)?"
+    r"(?:<\w+>[ \t]*)?[\w<>\[\],.]+[ \t]+\w+[ \t]*\("
+)
+CS_USING_LINE = r"^[ \t]*using[ \t]+[\w.]+[ \t]*;"
+CS_UNINIT_LINE = r"^[ \t]*(?:int|float|double|char|bool|string|long|decimal|byte|object)[ \t]+\w+[ \t]*;"
+CS_RETURN_LINE = r"^[ \t]*return\b[^;\n]*;[ \t\r]*$"
+CS_CLASS_LINE = r"^[ \t]*(?:(?:public|private|protected|internal|static|sealed|abstract|partial)[ \t]+)*class[ \t]+\w+"
+
+GO_FUNC_LINE = r"^func[ \t]+(?:\([^)]*\)[ \t]*)?\w+[ \t]*\("
+GO_IMPORT_LINE = r"^[ \t]*import[ \t]+(?:\"[^\"]*\"|\()[ \t\r]*$"
+GO_VAR_LINE = r"^[ \t]*var[ \t]+\w+[ \t]+[\w.*\[\]]+[ \t\r]*$"
+GO_RETURN_LINE = r"^[ \t]*return\b"
+GO_TYPE_LINE = r"^type[ \t]+\w+[ \t]+(?:struct|interface)[ \t]*\{"
+
+JAVA_VAR_LINE = (
+    r"^[ \t]*(?:(?:public|protected|private|final|static)[ \t]+)*(?:int|float|boolean|char|double|String|[A-Z]\w*)"
+    r"[ \t]+\w+[ \t]*(?:=[^;]*)?;"
+)
+JAVA_FUNC_LINE = r"^[ \t]*(?:(?:public|protected|private|static)[ \t]+)*[\w<>\[\],]+[ \t]+\w+[ \t]*\([^)]*\)"
+JAVA_IMPORT_LINE = r"^[ \t]*import[ \t]+[\w.]+(?:\.\*)?[ \t]*;"
+JAVA_FIELD_LINE = r"^[ \t]*(?:(?:public|protected|private|static|final)[ \t]+)*[\w<>\[\]]+[ \t]+\w+[ \t]*;"
+JAVA_RETURN_LINE = r"^[ \t]*return(?:[ \t]+(?:\w+|\"[^\"]*\"))?[ \t]*;"
+JAVA_CLASS_LINE = r"^[ \t]*(?:(?:public|protected|private)[ \t]+)?(?:(?:final|abstract)[ \t]+)?class[ \t]+\w+"
+
+JS_FUNC_DECL = r"\bfunction[ \t]*\*?[ \t]+[A-Za-z_$][\w$]*[ \t]*\("
+JS_FUNC_VAR = r"\b(?:var|let|const)[ \t]+[A-Za-z_$][\w$]*[ \t]*=[ \t]*(?:async[ \t]+)?function\b"
+JS_FUNC_EXPORT = r"module\.exports\.\w+[ \t]*=[ \t]*(?:async[ \t]+)?(?:function\b|\([^)]*\)[ \t]*=>|\w+[ \t]*=>)"
+JS_DECL = r"\b(?:var|let|const)[ \t]+[A-Za-z_$][\w$]*"
+JS_IMPORT_LINE = r"^[ \t]*import\b"
+JS_SIMPLE_DECL_LINE = (
+    r"\b(?:var|let|const)[ \t]+[\w$]+[ \t]*(?:;|$|=[ \t]*(?:-?[\w$.]+|\"[^\"]*\"|'[^']*')[ \t]*;?[ \t\r]*$)"
+)
+JS_RETURN_LINE = r"^[ \t]*return(?:[ \t]+(?:-?[\w$.]+|\"[^\"]*\"|'[^']*'))?[ \t]*;?[ \t\r]*$"
+JS_CLASS_LINE = r"^[ \t]*(?:export[ \t]+)?class[ \t]+\w+"
+JS_STRINGS = r"`(?:[^`\\]|\\[\s\S])*`|" + DQ + "|" + SQ
+JS_BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
+
+HTML_DROP = r"(?i)<script\b[\s\S]*?</script>|<style\b[\s\S]*?</style>|<!--[\s\S]*?-->"
+HTML_TAG = r"<[^>]*>"
+HTML_ENTITY = r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);"
+
+PY_RETURN_LINE = r"^[ \t]*return\b"

@@ -1,0 +1,58 @@
+"""Python-`ast` parse signals (REFINECODE.md §3.2, `qsc_codepython_`): one parse per Python file.
+
+Shared by the vectorized signal step and the reference: a parse cannot be vectorized, so both pay it.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+
+
+def python_ast_counts(text: str) -> dict | None:
+    """Counts from one `ast.parse`; None if the file does not parse with this interpreter's grammar."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in old code
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    defs = simple = classes = class_assigns = 0
+    has_var = False
+    # Every node counted here is a statement, and statements only live in statement lists (bodies of
+    # modules, defs, classes, compound statements, handlers and match cases), never inside expressions;
+    # walking those lists visits exactly the nodes ast.walk would count, without the expression trees.
+    stack = [tree.body]
+    while stack:
+        for node in stack.pop():
+            kind = type(node)
+            if kind is ast.FunctionDef:
+                defs += 1
+                if len(node.body) == 1 and type(node.body[0]) is ast.Return:
+                    simple += 1
+                if node.args.args:
+                    has_var = True
+            elif kind is ast.ClassDef:
+                classes += 1
+                for stmt in node.body:
+                    if (type(stmt) is ast.Assign and any(type(t) is ast.Name for t in stmt.targets)) or (
+                        type(stmt) is ast.AnnAssign and type(stmt.target) is ast.Name
+                    ):
+                        class_assigns += 1
+            elif kind is ast.Assign:
+                if not has_var and any(type(t) is ast.Name for t in node.targets):
+                    has_var = True
+            elif kind is ast.For:
+                if type(node.target) is ast.Name:
+                    has_var = True
+            for field in _BLOCKS:
+                block = getattr(node, field, None)
+                if block:
+                    if field in ("handlers", "cases"):
+                        stack.extend(h.body for h in block)
+                    else:
+                        stack.append(block)
+    return {"defs": defs, "simplefunc": simple, "classes": classes, "class_assigns": class_assigns, "var_zero": not has_var}
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")

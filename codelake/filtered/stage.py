@@ -1,0 +1,113 @@
+"""The two filter stages over the lake: signals once per file, then decisions over the signals table.
+
+`filter_signals` reads `transformed` in batches and stores every signal of every file (no text), so
+`filtered` can re-decide after a threshold change by reading only that table and the rule files. Kept
+files are joined back to their text; every dropped file gets a lineage row naming the first rule that
+fired, with all firing rules and the signal values that made them fire in the detail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+import polars as pl
+import pyarrow as pa
+
+from codelake.filtered.decide import decide, per_rule_stats
+from codelake.filtered.registry import SIGNALS
+from codelake.filtered.rules import RuleSet, load_rules
+from codelake.filtered.signals import compute_signals
+from codelake.lake import Lake, LineageSpool
+from codelake.lake.sql import connect
+from codelake.report import StageReport
+from codelake.schemas import DOC_METADATA_COLUMNS
+from codelake.transformed.stage import TRANSFORMED_SCHEMA
+
+SIGNALS_STAGE = "filter_signals"
+STAGE = "filtered"
+UPSTREAM = "transformed"
+
+_LOCATION = ["dump", "repo", "path", "language", "size"]
+SIGNALS_SCHEMA = pa.schema(
+    [pa.field("doc_id", pa.string()), pa.field("dump", pa.string()), pa.field("repo", pa.string()), pa.field("path", pa.string()),
+     pa.field("language", pa.string()), pa.field("size", pa.int64()), pa.field("profile", pa.string())]
+    + [pa.field(name, pa.bool_() if kind == "bool" else pa.float64()) for name, (kind, _) in SIGNALS.items()]
+)
+
+
+def run_filter_signals(lake: Lake, batch_rows: int = 2000, progress: Callable[[int, int], None] | None = None) -> StageReport:
+    """Compute every filter signal of every `transformed` file into the `filter_signals` table."""
+    if not lake.exists(UPSTREAM):
+        raise FileNotFoundError(f"{lake.table_path(UPSTREAM)}: no {UPSTREAM} table yet")
+    report = StageReport(SIGNALS_STAGE)
+    con = connect(lake)
+    reader = con.execute(f"SELECT doc_id, {', '.join(_LOCATION)}, text FROM {UPSTREAM} ORDER BY dump, doc_id").to_arrow_reader(batch_rows)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in reader:
+            frame = pl.from_arrow(batch)
+            signals = compute_signals(frame).join(frame.select("doc_id", *_LOCATION), on="doc_id", how="left")
+            for language, size in frame.select("language", "size").iter_rows():
+                report.kept(language, size)
+            if progress:
+                progress(report.rows_in, report.bytes_in)
+            yield from signals.select(SIGNALS_SCHEMA.names).to_arrow().cast(SIGNALS_SCHEMA).to_batches()
+
+    try:
+        report.version = lake.write(SIGNALS_STAGE, batches(), SIGNALS_SCHEMA, partition_by=["dump"])
+    finally:
+        con.close()
+    return report
+
+
+def _detail(row: dict, rules: RuleSet) -> str:
+    by_name = {r.name: r for r in rules.rules}
+    fired = [
+        {"rule": name, "signal": by_name[name].signal, "value": row.get(by_name[name].signal), "op": by_name[name].op, "threshold": by_name[name].threshold}
+        for name in row["reasons"]
+    ]
+    return json.dumps({"profile": row["profile"], "fired": fired}, default=str)
+
+
+def run_filtered(lake: Lake, rules: RuleSet | None = None, seed: int = 0, batch_rows: int = 2000) -> StageReport:
+    """Decide keep/drop for every file from `filter_signals` and the rules; write kept files with text."""
+    rules = rules or load_rules()
+    if not lake.exists(SIGNALS_STAGE):
+        raise FileNotFoundError(f"{lake.table_path(SIGNALS_STAGE)}: no filter_signals table yet; run filter_signals first")
+    signals = pl.from_arrow(lake.dataset(SIGNALS_STAGE).to_table())
+    decisions = decide(signals, rules, seed).join(signals, on="doc_id", how="left")
+    report = StageReport(STAGE)
+    lineage = LineageSpool(STAGE)
+    for row in decisions.filter(~pl.col("keep")).iter_rows(named=True):
+        lineage.record(row["doc_id"], "drop", row["first_reason"], _detail(row, rules), row["dump"], row["repo"], row["path"])
+        report.dropped(row["first_reason"], row["size"])
+    stats = per_rule_stats(signals, rules, seed, frame=signals.select("doc_id", "size"))
+    kept_ids = pa.table({"doc_id": decisions.filter(pl.col("keep"))["doc_id"].to_arrow()})
+    con = connect(lake)
+    con.register("kept_ids", kept_ids)
+    reader = con.execute(
+        f"SELECT {', '.join('t.' + c for c in DOC_METADATA_COLUMNS)}, t.text FROM {UPSTREAM} t SEMI JOIN kept_ids USING (doc_id) ORDER BY t.dump, t.doc_id"
+    ).to_arrow_reader(batch_rows)
+
+    def kept() -> Iterator[pa.RecordBatch]:
+        for batch in reader:
+            for language, size in zip(batch.column("language").to_pylist(), batch.column("size").to_pylist()):
+                report.kept(language, size)
+            yield batch
+
+    try:
+        report.version = lake.write(STAGE, kept(), TRANSFORMED_SCHEMA, partition_by=["dump"])
+        report.lineage_version = lineage.commit(lake, report.version)
+    finally:
+        lineage.discard()
+        con.close()
+    report.tables["rules"] = [
+        {
+            "rule": r["rule"], "profile": r["profile"] or "-", "files": r["files"], "MB": round((r["bytes"] or 0) / 1e6, 3),
+            "only_this_rule": r["only_rule"], "sample": ", ".join(r["sample"][:3]),
+        }
+        for r in stats.sort(["files", "rule"], descending=[True, False]).iter_rows(named=True)
+    ]
+    report.tables["rules_that_drop_nothing"] = [{"rules": sum(1 for r in report.tables["rules"] if r["files"] == 0), "of": len(rules.rules)}]
+    return report
