@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from codelake.filtered import compute_signals, decide, load_rules
+from codelake.filtered.stage import compute_signals_parallel
 from codelake.filtered.reference import reference_run
 
 ROOTS = (
@@ -86,13 +87,22 @@ def collect(limit: int = 4000, seed: int = 0) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"doc_id": pl.String, "language": pl.String, "text": pl.String, "path": pl.String, "size": pl.Int64})
 
 
-def compare(frame: pl.DataFrame, rules, seed: int = 0, reference_rows: pl.DataFrame | None = None) -> dict:
+def compare(frame: pl.DataFrame, rules, seed: int = 0, reference_rows: pl.DataFrame | None = None, workers: int = 2) -> dict:
     """Run both implementations; timings and agreement. The reference may run on a subset (reference_rows)."""
     t0 = time.perf_counter()
     signals = compute_signals(frame)
     t1 = time.perf_counter()
     decisions = decide(signals, rules, seed)
     t2 = time.perf_counter()
+    # The stage's path: the same signals computed by two spawned worker processes over batches.
+    located = frame.with_columns(pl.lit("bench").alias("dump"), pl.lit("bench/corpus").alias("repo"))
+    p0 = time.perf_counter()
+    parallel = pl.concat([pl.from_arrow(t) for t in compute_signals_parallel(located.to_arrow().to_batches(max_chunksize=500), workers)])
+    parallel_decisions = decide(parallel, rules, seed)
+    p1 = time.perf_counter()
+    parallel_same = parallel_decisions.select("doc_id", "keep", "reasons").sort("doc_id").equals(
+        decisions.select("doc_id", "keep", "reasons").sort("doc_id")
+    )
     ref_frame = frame if reference_rows is None else reference_rows
     r0 = time.perf_counter()
     ref = reference_run(ref_frame.iter_rows(named=True), rules, seed)
@@ -118,6 +128,8 @@ def compare(frame: pl.DataFrame, rules, seed: int = 0, reference_rows: pl.DataFr
         "reference": {"files": ref_frame.height, "mb": round(ref_mb, 3), "total_s": round(ref_s, 3),
                       "mb_per_s": round(ref_mb / ref_s, 3), "files_per_s": round(ref_frame.height / ref_s, 1)},
         "speedup_mb_per_s": round((mb / vec_s) / (ref_mb / ref_s), 2),
+        "parallel": {"workers": workers, "total_s": round(p1 - p0, 3), "mb_per_s": round(mb / (p1 - p0), 3),
+                     "speedup_vs_reference": round((mb / (p1 - p0)) / (ref_mb / ref_s), 2), "same_decisions": parallel_same},
         "agreement": round(1 - len(disagree) / max(1, len(ref)), 6),
         "disagreements": len(disagree),
         "disagreements_by_rule": dict(per_rule.most_common()),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -16,12 +17,17 @@ C = TypeVar("C")
 R = TypeVar("R")
 
 
-def ordered_map(fn: Callable[[Any], R], items: Iterable[tuple[C, Any]], workers: int = 2) -> Iterator[tuple[C, R]]:
+def ordered_map(
+    fn: Callable[[Any], R], items: Iterable[tuple[C, Any]], workers: int = 2, start_method: str | None = None
+) -> Iterator[tuple[C, R]]:
+    """`start_method="spawn"` for work that uses Polars: forking a process whose Polars thread pool is
+    running can deadlock the child."""
     if workers <= 1:
         for context, argument in items:
             yield context, fn(argument)
         return
-    with ProcessPoolExecutor(workers) as pool:
+    mp_context = multiprocessing.get_context(start_method) if start_method else None
+    with ProcessPoolExecutor(workers, mp_context=mp_context) as pool:
         in_flight: deque = deque()
         for context, argument in items:
             in_flight.append((context, pool.submit(fn, argument)))

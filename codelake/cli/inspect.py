@@ -128,3 +128,46 @@ def print_stats(lake: Lake, console: Console) -> int:
         table.add_row(stage, what, f"{n:,}", f"{b / 1e6:,.1f}" if what == "kept" else "")
     console.print(table)
     return 0
+
+
+def rule_stats(lake: Lake) -> list[dict]:
+    """Per filter rule: files and bytes it dropped (as first firing rule), per language, a sample —
+    and every rule of rules/filters/ that dropped nothing, with 0."""
+    from codelake.filtered import load_rules
+
+    dropped: dict[str, dict] = {}
+    if lake.exists(LINEAGE_TABLE) and lake.exists("filter_signals"):
+        con = connect(lake)
+        try:
+            rows = con.execute(
+                """SELECT l.reason, s.language, count(*), sum(s.size), min(l.repo || '/' || l.path)
+                   FROM lineage l JOIN filter_signals s USING (doc_id)
+                   WHERE l.stage = 'filtered' AND l.action = 'drop' GROUP BY ALL"""
+            ).fetchall()
+        finally:
+            con.close()
+        for rule, language, files, size, sample in rows:
+            entry = dropped.setdefault(rule, {"files": 0, "bytes": 0, "languages": {}, "sample": sample})
+            entry["files"] += files
+            entry["bytes"] += int(size or 0)
+            entry["languages"][language] = files
+    out = []
+    for rule in load_rules().rules:
+        entry = dropped.get(rule.name, {"files": 0, "bytes": 0, "languages": {}, "sample": ""})
+        out.append({"rule": rule.name, "enabled": rule.enabled, "signal": rule.signal, **entry})
+    return sorted(out, key=lambda r: (-r["files"], r["rule"]))
+
+
+def print_rules(lake: Lake, console: Console) -> int:
+    rows = rule_stats(lake)
+    table = Table(title=f"filter rules — files dropped (first firing rule) — {lake.root}")
+    for column in ("rule", "files", "MB", "languages", "sample"):
+        table.add_column(column, justify="right" if column in ("files", "MB") else "left")
+    for row in rows:
+        languages = ", ".join(f"{k} {v}" for k, v in sorted(row["languages"].items(), key=lambda kv: -kv[1])[:3])
+        name = row["rule"] + ("" if row["enabled"] else " (disabled)")
+        table.add_row(name, f"{row['files']:,}", f"{row['bytes'] / 1e6:,.2f}", languages, row["sample"])
+    console.print(table)
+    idle = [r["rule"] for r in rows if r["files"] == 0]
+    console.print(f"{len(idle)} of {len(rows)} rules dropped nothing here: {', '.join(idle)}")
+    return 0

@@ -9,7 +9,7 @@ import time
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from codelake.cli.inspect import print_stats, print_why
+from codelake.cli.inspect import print_rules, print_stats, print_why
 from codelake.dumps import DumpError
 from codelake.lake import Lake
 from codelake.settings import default_lake_root
@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     why = sub.add_parser("why", help="show a file's path through every stage, with reasons")
     why.add_argument("target", help="a doc_id, or repo/path (e.g. python/cpython-3.12/Lib/os.py)")
     sub.add_parser("stats", help="per-stage, per-reason counts")
+    sub.add_parser("rules", help="per filter rule: files and bytes dropped, languages, a sample; and the rules that dropped nothing")
     run = sub.add_parser("run", help="run one stage without Dagster")
     run.add_argument("stage", choices=["raw_files", "exact_dedup", "fuzzy_dedup", "transformed"])
     run.add_argument("--input", required=True, help="raw_files: a dump (folder or archive); dedup stages: the lake holding the upstream table")
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             return print_why(lake, args.target, console)
         if args.command == "stats":
             return print_stats(lake, console)
+        if args.command == "rules":
+            return print_rules(lake, console)
         return _run_stage(args, Console(stderr=True) if args.command == "run" else console)
     except (DumpError, FileNotFoundError, ValueError) as err:
         Console(stderr=True).print(f"[red]error:[/red] {err}")

@@ -9,7 +9,7 @@ fired, with all firing rules and the signal values that made them fire in the de
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import polars as pl
 import pyarrow as pa
@@ -20,6 +20,7 @@ from codelake.filtered.rules import RuleSet, load_rules
 from codelake.filtered.signals import compute_signals
 from codelake.lake import Lake, LineageSpool
 from codelake.lake.sql import connect
+from codelake.parallel import ordered_map
 from codelake.report import StageReport
 from codelake.schemas import DOC_METADATA_COLUMNS
 from codelake.transformed.stage import TRANSFORMED_SCHEMA
@@ -36,7 +37,22 @@ SIGNALS_SCHEMA = pa.schema(
 )
 
 
-def run_filter_signals(lake: Lake, batch_rows: int = 2000, progress: Callable[[int, int], None] | None = None) -> StageReport:
+def _signals_of(batch: pa.RecordBatch) -> pa.Table:
+    frame = pl.from_arrow(batch)
+    signals = compute_signals(frame).join(frame.select("doc_id", *_LOCATION), on="doc_id", how="left")
+    return signals.select(SIGNALS_SCHEMA.names).to_arrow().cast(SIGNALS_SCHEMA)
+
+
+def compute_signals_parallel(batches: Iterable[pa.RecordBatch], workers: int = 2) -> Iterator[pa.Table]:
+    """Signals (SIGNALS_SCHEMA) of each batch (doc_id, dump, repo, path, language, size, text), in order,
+    computed by `workers` processes (spawned: Polars must not be forked)."""
+    for _, table in ordered_map(_signals_of, ((None, b) for b in batches), workers, start_method="spawn"):
+        yield table
+
+
+def run_filter_signals(
+    lake: Lake, workers: int = 2, batch_rows: int = 1000, progress: Callable[[int, int], None] | None = None
+) -> StageReport:
     """Compute every filter signal of every `transformed` file into the `filter_signals` table."""
     if not lake.exists(UPSTREAM):
         raise FileNotFoundError(f"{lake.table_path(UPSTREAM)}: no {UPSTREAM} table yet")
@@ -45,14 +61,12 @@ def run_filter_signals(lake: Lake, batch_rows: int = 2000, progress: Callable[[i
     reader = con.execute(f"SELECT doc_id, {', '.join(_LOCATION)}, text FROM {UPSTREAM} ORDER BY dump, doc_id").to_arrow_reader(batch_rows)
 
     def batches() -> Iterator[pa.RecordBatch]:
-        for batch in reader:
-            frame = pl.from_arrow(batch)
-            signals = compute_signals(frame).join(frame.select("doc_id", *_LOCATION), on="doc_id", how="left")
-            for language, size in frame.select("language", "size").iter_rows():
+        for table in compute_signals_parallel(reader, workers):
+            for language, size in zip(table.column("language").to_pylist(), table.column("size").to_pylist()):
                 report.kept(language, size)
             if progress:
                 progress(report.rows_in, report.bytes_in)
-            yield from signals.select(SIGNALS_SCHEMA.names).to_arrow().cast(SIGNALS_SCHEMA).to_batches()
+            yield from table.to_batches()
 
     try:
         report.version = lake.write(SIGNALS_STAGE, batches(), SIGNALS_SCHEMA, partition_by=["dump"])

@@ -62,6 +62,7 @@ def test_reference_and_vectorized_decisions_agree(corpus):
     for side in ("vectorized", "reference"):
         assert result[side]["mb_per_s"] > 0 and result[side]["files_per_s"] > 0
     assert result["speedup_mb_per_s"] > 0
+    assert result["parallel"]["same_decisions"] is True  # the stage's multi-process path decides the same
 
 
 def test_main_writes_a_result_file(tmp_path, capsys):

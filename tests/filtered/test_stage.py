@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from codelake.checks import conservation
+from codelake.cli.inspect import rule_stats
 from codelake.code_corpus import Mixture, run_code_corpus
 from codelake.exact_dedup import run_exact_dedup
 from codelake.filtered import load_rules
@@ -51,3 +52,8 @@ def test_signals_once_decisions_from_signals_and_drops_named_by_rule(tmp_path):
     run_filtered(lake, rules=load_rules().with_threshold("code_num_words_min", 10**9))
     assert lake.version("filter_signals") == signals_version
     assert lake.count("filtered") == 0
+    # `codelake rules`: per rule, files and bytes dropped, and the rules that dropped nothing
+    by_rule = {row["rule"]: row for row in rule_stats(lake)}
+    assert by_rule["code_num_words_min"]["files"] == 2 and by_rule["code_num_words_min"]["languages"] == {"Python": 2}
+    assert by_rule["code_num_words_min"]["bytes"] == sum(r["size"] for r in lake.dataset("transformed").to_table(columns=["size"]).to_pylist())
+    assert len(by_rule) == len(load_rules().rules) and by_rule["python_func_ratio"]["files"] == 0
