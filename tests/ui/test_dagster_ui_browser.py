@@ -266,14 +266,20 @@ def _graph_node(name: str) -> str:
     return f"//*[local-name()='foreignObject'][.//*[normalize-space(text())='{name}']]"
 
 
-def test_lineage_graph_shows_both_assets(dagster_ui, browser, tmp_path):
+def test_lineage_graph_shows_every_asset(dagster_ui, browser, tmp_path):
+    # With the whole code graph on screen the UI zooms out and draws names only; the materialization
+    # status and check results are asserted on the asset pages below.
+    from definitions import defs
+
+    names = sorted(key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys())
+    assert {"raw_files", "exact_dedup"} <= set(names)
     _open_and_wait(
         browser,
         tmp_path,
         f"{dagster_ui}/asset-groups",
         "lineage-graph",
-        texts=["Global asset lineage", "raw_files", "exact_dedup", "2 / 2 Passed", "Materialized"],
-        xpaths=[_graph_node("raw_files"), _graph_node("exact_dedup")],
+        texts=["Global asset lineage", *names],
+        xpaths=[_graph_node(name) for name in names],
     )
 
 
