@@ -7,7 +7,7 @@ from pathlib import Path
 from dagster import AssetExecutionContext, AutomationCondition, Config, MaterializeResult, asset
 from pydantic import Field
 
-from assets.metadata import check_results, check_specs, report_metadata
+from assets.metadata import check_results, check_specs, report_metadata, whole_lake_result
 from assets.partitions import code_dumps
 from codelake.dumps import open_dump
 from codelake.dumps.sources import count_members
@@ -82,14 +82,7 @@ def exact_dedup(context: AssetExecutionContext, lake: LakeResource) -> Materiali
     survivor — most stars, then newest commit, then repo/path/dump order (rules/exact_dedup.yaml).
     A later dump with a better copy takes over; every dropped file's lineage row names its survivor."""
     the_lake = lake.lake()
-    upstream_version = the_lake.version("raw_files")
-    report = run_exact_dedup(the_lake, upstream_version=upstream_version)
-    context.log.info(report.summary())
-    rows_in = the_lake.count("raw_files", version=upstream_version)
-    return MaterializeResult(
-        metadata={"raw_files_version": upstream_version, **report_metadata(report, the_lake)},
-        check_results=check_results(report, the_lake, rows_in),
-    )
+    return whole_lake_result(context, the_lake, "raw_files", lambda version: run_exact_dedup(the_lake, upstream_version=version))
 
 
 class FuzzyDedupConfig(Config):
@@ -114,13 +107,13 @@ def fuzzy_dedup(context: AssetExecutionContext, config: FuzzyDedupConfig, lake: 
     kept in the lake, so a new dump costs only its own files."""
     the_lake = lake.lake()
     params = load_preset(config.preset or None)
-    upstream_version = the_lake.version("exact_dedup")
-    report = run_fuzzy_dedup(the_lake, params, workers=config.workers, batch_docs=config.batch_docs, progress=_progress_logger(context))
-    context.log.info(report.summary())
-    rows_in = the_lake.count("exact_dedup", version=upstream_version)
-    return MaterializeResult(
-        metadata={"exact_dedup_version": upstream_version, "preset": params.preset, **report_metadata(report, the_lake)},
-        check_results=check_results(report, the_lake, rows_in),
+    progress = _progress_logger(context)
+    return whole_lake_result(
+        context,
+        the_lake,
+        "exact_dedup",
+        lambda _: run_fuzzy_dedup(the_lake, params, workers=config.workers, batch_docs=config.batch_docs, progress=progress),
+        preset=params.preset,
     )
 
 
@@ -144,13 +137,12 @@ def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lak
     rules/transform/. Every file is kept; each changed file's lineage row says what kinds were
     replaced and how many, never the values."""
     the_lake = lake.lake()
-    upstream_version = the_lake.version("fuzzy_dedup")
-    report = run_transformed(the_lake, workers=config.workers, batch_rows=config.batch_rows, progress=_progress_logger(context))
-    context.log.info(report.summary())
-    rows_in = the_lake.count("fuzzy_dedup", version=upstream_version)
-    return MaterializeResult(
-        metadata={"fuzzy_dedup_version": upstream_version, **report_metadata(report, the_lake)},
-        check_results=check_results(report, the_lake, rows_in),
+    progress = _progress_logger(context)
+    return whole_lake_result(
+        context,
+        the_lake,
+        "fuzzy_dedup",
+        lambda _: run_transformed(the_lake, workers=config.workers, batch_rows=config.batch_rows, progress=progress),
     )
 
 
@@ -168,14 +160,8 @@ def filter_signals(context: AssetExecutionContext, lake: LakeResource) -> Materi
     `filtered` asset decides from this table alone, so changing a threshold in rules/filters/ re-decides
     without re-reading any file."""
     the_lake = lake.lake()
-    upstream_version = the_lake.version("transformed")
-    report = run_filter_signals(the_lake, progress=_progress_logger(context))
-    context.log.info(report.summary())
-    rows_in = the_lake.count("transformed", version=upstream_version)
-    return MaterializeResult(
-        metadata={"transformed_version": upstream_version, **report_metadata(report, the_lake)},
-        check_results=check_results(report, the_lake, rows_in),
-    )
+    progress = _progress_logger(context)
+    return whole_lake_result(context, the_lake, "transformed", lambda _: run_filter_signals(the_lake, progress=progress))
 
 
 class FilterConfig(Config):
@@ -197,13 +183,7 @@ def filtered(context: AssetExecutionContext, config: FilterConfig, lake: LakeRes
     with every firing rule and the signal values in the detail; the metadata lists files and bytes
     dropped per rule and profile, with samples, and the rules that dropped nothing."""
     the_lake = lake.lake()
-    report = run_filtered(the_lake, seed=config.seed)
-    context.log.info(report.summary())
-    rows_in = the_lake.count("filter_signals")
-    return MaterializeResult(
-        metadata={"seed": config.seed, **report_metadata(report, the_lake)},
-        check_results=check_results(report, the_lake, rows_in),
-    )
+    return whole_lake_result(context, the_lake, "filter_signals", lambda _: run_filtered(the_lake, seed=config.seed), seed=config.seed)
 
 
 @asset(
@@ -219,11 +199,4 @@ def code_corpus(context: AssetExecutionContext, lake: LakeResource) -> Materiali
     (RefineCode downsamples Java to 200 GB and HTML to 64 GB and keeps the rest as it is). Deterministic
     by the file's seed; the metadata shows the language distribution before and after."""
     the_lake = lake.lake()
-    upstream_version = the_lake.version("filtered")
-    report = run_code_corpus(the_lake)
-    context.log.info(report.summary())
-    rows_in = the_lake.count("filtered", version=upstream_version)
-    return MaterializeResult(
-        metadata={"filtered_version": upstream_version, **report_metadata(report, the_lake)},
-        check_results=check_results(report, the_lake, rows_in),
-    )
+    return whole_lake_result(context, the_lake, "filtered", lambda _: run_code_corpus(the_lake))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
+from collections.abc import Callable
+
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue
 
 from codelake.checks import conservation, duplicate_doc_ids
 from codelake.lake import Lake
@@ -72,3 +74,18 @@ def check_results(report: StageReport, lake: Lake, rows_in: int, dump: str | Non
             check_name=UNIQUE_DOC_IDS, passed=duplicates == 0, severity=AssetCheckSeverity.ERROR, metadata={"duplicates": duplicates}
         ),
     ]
+
+
+def whole_lake_result(
+    context: AssetExecutionContext, lake: Lake, upstream: str, run: Callable[[int | None], StageReport], **metadata
+) -> MaterializeResult:
+    """Run a stage that reads the whole `upstream` table (pinned to its current version), and return
+    its metadata and checks: rows in = that version's row count."""
+    upstream_version = lake.version(upstream)
+    report = run(upstream_version)
+    context.log.info(report.summary())
+    rows_in = lake.count(upstream, version=upstream_version)
+    return MaterializeResult(
+        metadata={f"{upstream}_version": upstream_version, **metadata, **report_metadata(report, lake)},
+        check_results=check_results(report, lake, rows_in),
+    )

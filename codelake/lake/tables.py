@@ -85,6 +85,3 @@ class Lake:
         if not self.exists(name):
             return 0
         return self.dataset(name, version).count_rows(filter=filter_expression)
-
-    def history(self, name: str) -> list[dict]:
-        return self.table(name).history() if self.exists(name) else []
