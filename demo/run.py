@@ -72,6 +72,7 @@ def main() -> int:
     console.print("  UI:                    make ui   → http://127.0.0.1:3000 (asset graph, runs, metadata, checks)")
     console.print("  counts:                .venv/bin/codelake stats")
     console.print("  one file's story:      .venv/bin/codelake why <doc_id | repo/path>")
+    console.print("  filter rules:          .venv/bin/codelake rules")
     console.print(f"  SQL:                   duckdb over {Path(lake.root)}/<table> with delta_scan (see README)")
     return 0
 
