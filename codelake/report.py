@@ -33,6 +33,11 @@ class StageReport:
         self.rows_by_language[language] += 1
         self.bytes_by_language[language] += size
 
+    def kept_rows(self, rows) -> None:
+        """Count every row of an Arrow batch or table (with `language` and `size` columns) as kept."""
+        for language, size in zip(rows.column("language").to_pylist(), rows.column("size").to_pylist()):
+            self.kept(language, size)
+
     def dropped(self, reason: str, size: int) -> None:
         self.rows_in += 1
         self.bytes_in += size

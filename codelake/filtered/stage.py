@@ -62,8 +62,7 @@ def run_filter_signals(
 
     def batches() -> Iterator[pa.RecordBatch]:
         for table in compute_signals_parallel(reader, workers):
-            for language, size in zip(table.column("language").to_pylist(), table.column("size").to_pylist()):
-                report.kept(language, size)
+            report.kept_rows(table)
             if progress:
                 progress(report.rows_in, report.bytes_in)
             yield from table.to_batches()
@@ -106,8 +105,7 @@ def run_filtered(lake: Lake, rules: RuleSet | None = None, seed: int = 0, batch_
 
     def kept() -> Iterator[pa.RecordBatch]:
         for batch in reader:
-            for language, size in zip(batch.column("language").to_pylist(), batch.column("size").to_pylist()):
-                report.kept(language, size)
+            report.kept_rows(batch)
             yield batch
 
     try:

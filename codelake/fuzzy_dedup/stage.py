@@ -102,8 +102,7 @@ def run_fuzzy_dedup(
         def kept_batches():
             for batch in kept:
                 batch = batch.cast(FUZZY_DEDUP_SCHEMA)
-                for language, size in zip(batch.column("language").to_pylist(), batch.column("size").to_pylist()):
-                    report.kept(language, size)
+                report.kept_rows(batch)
                 yield batch
 
         report.version = lake.write(STAGE, kept_batches(), FUZZY_DEDUP_SCHEMA, partition_by=["dump"])

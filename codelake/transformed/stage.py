@@ -62,8 +62,7 @@ def run_transformed(
                 lineage.record(change["doc_id"], change["action"], change["reason"], change["detail"], change["dump"], change["repo"], change["path"])
                 for kind, count in json.loads(change["detail"]).items():
                     changed_kinds[kind] = changed_kinds.get(kind, 0) + count
-            for language, size in zip(batch.column("language").to_pylist(), batch.column("size").to_pylist()):
-                report.kept(language, size)
+            report.kept_rows(batch)
             if progress:
                 progress(report.rows_in, report.bytes_in)
             yield batch
