@@ -52,8 +52,7 @@ def run_code_corpus(lake: Lake, upstream: str = "filtered", mixture: Mixture | N
             yield batch.filter(pa.array(keep))
 
     try:
-        report.version = lake.write(STAGE, sampled(), source.schema, partition_by=["dump"])
-        report.lineage_version = lineage.commit(lake, report.version)
+        report.version, report.lineage_version = lineage.commit_with_table(lake, sampled(), source.schema)
     finally:
         lineage.discard()
     total_before = sum(c[1] for c in before.values()) or 1

@@ -82,8 +82,7 @@ def run_exact_dedup(
             f"SELECT {', '.join(EXACT_DEDUP_SCHEMA.names)} FROM ranked WHERE rank = 1 ORDER BY dump, doc_id"
         ).to_arrow_reader(batch_rows)
         batches = (b.cast(EXACT_DEDUP_SCHEMA) for b in kept)
-        report.version = lake.write(STAGE, batches, EXACT_DEDUP_SCHEMA, partition_by=["dump"])
-        report.lineage_version = lineage.commit(lake, report.version)
+        report.version, report.lineage_version = lineage.commit_with_table(lake, batches, EXACT_DEDUP_SCHEMA)
     finally:
         lineage.discard()
         con.close()

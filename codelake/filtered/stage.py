@@ -109,8 +109,7 @@ def run_filtered(lake: Lake, rules: RuleSet | None = None, seed: int = 0, batch_
             yield batch
 
     try:
-        report.version = lake.write(STAGE, kept(), TRANSFORMED_SCHEMA, partition_by=["dump"])
-        report.lineage_version = lineage.commit(lake, report.version)
+        report.version, report.lineage_version = lineage.commit_with_table(lake, kept(), TRANSFORMED_SCHEMA)
     finally:
         lineage.discard()
         con.close()

@@ -105,8 +105,7 @@ def run_fuzzy_dedup(
                 report.kept_rows(batch)
                 yield batch
 
-        report.version = lake.write(STAGE, kept_batches(), FUZZY_DEDUP_SCHEMA, partition_by=["dump"])
-        report.lineage_version = lineage.commit(lake, report.version)
+        report.version, report.lineage_version = lineage.commit_with_table(lake, kept_batches(), FUZZY_DEDUP_SCHEMA)
         report.tables["cluster_sizes"] = [
             {"cluster_size": size, "clusters": n}
             for size, n in con.execute(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -90,6 +90,12 @@ class LineageSpool:
             return lake.write(LINEAGE_TABLE, self._stamped_batches(version), LINEAGE_SCHEMA, partition_by=["stage", "dump"], replace_where=where)
         finally:
             self.discard()
+
+    def commit_with_table(self, lake: Lake, rows: Iterable[pa.RecordBatch], schema: pa.Schema, dump: str | None = None) -> tuple[int, int]:
+        """Write the stage's own table (one commit, partitioned by dump; only `dump`'s partition is
+        replaced when given), then this lineage stamped with that table's version. Returns both versions."""
+        version = lake.write(self.stage, rows, schema, partition_by=["dump"], replace_where={"dump": dump} if dump else None)
+        return version, self.commit(lake, version, dump=dump)
 
     def discard(self) -> None:
         """Drop the spool file (after a commit, or when the stage failed and nothing is committed)."""

@@ -31,8 +31,7 @@ def run_raw_files(
     lineage = LineageSpool(STAGE)
     try:
         batches = ingest_dump(source, rules, languages, lineage, report, progress)
-        report.version = lake.write(STAGE, batches, RAW_FILES_SCHEMA, partition_by=["dump"], replace_where={"dump": source.name})
-        report.lineage_version = lineage.commit(lake, report.version, dump=source.name)
+        report.version, report.lineage_version = lineage.commit_with_table(lake, batches, RAW_FILES_SCHEMA, dump=source.name)
     finally:
         lineage.discard()
     return report

@@ -68,8 +68,7 @@ def run_transformed(
             yield batch
 
     try:
-        report.version = lake.write(STAGE, transformed(), TRANSFORMED_SCHEMA, partition_by=["dump"])
-        report.lineage_version = lineage.commit(lake, report.version)
+        report.version, report.lineage_version = lineage.commit_with_table(lake, transformed(), TRANSFORMED_SCHEMA)
     finally:
         lineage.discard()
         con.close()
