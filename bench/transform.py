@@ -1,6 +1,6 @@
 """Throughput of the transform engine on real files from this machine (the Python standard library).
 
-    python -m codelake.transformed.bench [--files 2000] [--root DIR] [--show-kinds]
+    python -m bench.transform [--files 2000] [--root DIR] [--show-kinds]
 """
 
 from __future__ import annotations
