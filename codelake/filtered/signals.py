@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import polars as pl
 
+from codelake.filtered import kernels as K
 from codelake.filtered import patterns as P
 from codelake.filtered.profiles import CODE_PROFILES, comment_style, profile_for
 from codelake.filtered.registry import SIGNALS
@@ -59,166 +60,89 @@ def _attach(rows: pl.DataFrame, parts: list[pl.DataFrame], fill: dict[str, objec
     return out.with_columns(*[pl.col(k).fill_null(v) for k, v in fill.items() if k in out.columns])
 
 
-# ---------------------------------------------------------------- words (NW) and n-grams
+# ---------------------------------------------------------------- per-character counts (kernels.char_counts)
 
 
-_K = np.uint64(0x9E3779B97F4A7C15)
-_C = np.uint64(0xC2B2AE3D27D4EB4F)
+_CHAR_COLUMNS = ("_chars", "_ws", "_decimals", "_letters", "_replacements", "_curly", "_lines", "_line_max")
 
 
-def _shift(a: np.ndarray, k: int, fill=0) -> np.ndarray:
-    out = np.empty_like(a)
-    k = min(k, len(a))
-    out[: len(a) - k] = a[k:]
-    out[len(a) - k :] = fill
-    return out
-
-
-def _counts(keys: np.ndarray) -> np.ndarray:
-    """Occurrences of each element's value within `keys` (hash grouping in Polars)."""
-    if len(keys) == 0:
-        return np.zeros(0, dtype=np.int64)
-    frame = pl.DataFrame({"k": keys}, schema={"k": pl.UInt64})
-    return frame.select(pl.len().over("k")).to_series().to_numpy().astype(np.int64)
-
-
-def _ngram_signals(words: pl.DataFrame, prefix: str, fill: dict) -> pl.DataFrame:
-    """top_{2,3,4}grams and dupe_{5..10}grams over the long word frame (sorted by row, then position).
-
-    An n-gram key is a polynomial hash of its word hashes (wrapping uint64), seeded with the row index so
-    counts stay within a file. An n-gram can occur twice only if both its (n-1)-grams do, so each step
-    counts only those candidates; every other n-gram that fits in the file occurs exactly once.
-    """
-    idx = words[I].to_numpy().astype(np.int64)
-    h = words["h"].to_numpy()
-    wl = words["wl"].to_numpy().astype(np.int64)
-    pos = words["pos"].to_numpy().astype(np.int64)
-    rem = words["nw"].to_numpy().astype(np.int64) - pos  # words from here to the end of the file
-    size = len(idx)
-    starts = np.nonzero(pos == 0)[0]
-    docs = idx[starts]
-    with np.errstate(over="ignore"):
-        g = idx.astype(np.uint64) * _C + h
-    dup = np.ones(size, dtype=bool)  # (counting single words prunes too little to pay off)
-    csum = np.zeros(size + 11, dtype=np.int64)
-    np.cumsum(wl, out=csum[1 : size + 1])
-    csum[size + 1 :] = csum[size]
-    total = np.add.reduceat(wl, starts).astype(np.float64) if size else np.zeros(0)
-    cols = {I: pl.Series(I, docs).cast(words.schema[I])}
-    for n in range(2, 11):
-        with np.errstate(over="ignore"):
-            g = g * _K + _shift(h, n - 1)
-        valid = rem >= n
-        cand = valid & dup
-        cand[:-1] &= dup[1:]
-        cnt = valid.astype(np.int64)
-        cnt[cand] = _counts(g[cand])
-        dup = cnt >= 2
-        if n <= 4:
-            name = f"{prefix}frac_chars_top_{n}grams"
-            key = cnt * (1 << 32) - pos
-            best = np.maximum.reduceat(key, starts) if size else np.zeros(0, dtype=np.int64)
-            best_cnt = (best + (1 << 32) - 1) >> 32
-            best_pos = best_cnt * (1 << 32) - best
-            at = starts + best_pos
-            chars = (csum[at + n] - csum[at]).astype(np.float64)
-            value = np.where(best_cnt > 1, chars * best_cnt / np.where(total > 0, total, 1.0), 0.0)
-        else:
-            name = f"{prefix}frac_chars_dupe_{n}grams"
-            cs = np.zeros(size + n, dtype=np.int64)
-            np.cumsum(dup, out=cs[n:])
-            covered = (cs[n:] - cs[:size]) > 0
-            dupe = np.add.reduceat(np.where(covered, wl, 0), starts).astype(np.float64) if size else np.zeros(0)
-            value = np.divide(dupe, total, out=np.zeros(len(docs)), where=total > 0)
-        cols[name] = pl.Series(name, value, dtype=pl.Float64)
-        fill[name] = 0.0
-    return pl.DataFrame(cols)
-
-
-def _word_signals(rows: pl.DataFrame, prefix: str, doc: bool) -> pl.DataFrame:
-    # NFKC leaves ASCII unchanged: normalize only the rows that have a non-ASCII character.
-    ascii_only = ~pl.col("text").str.contains(r"[^\x00-\x7F]")
-    texts = pl.concat(
-        [
-            rows.filter(ascii_only).select(I, "text"),
-            rows.filter(~ascii_only).select(I, pl.col("text").str.normalize("NFKC")),
-        ]
-    )
-    norm = pl.col("text").str.to_lowercase().str.replace_all(P.ASCII_PUNCT, " ")
-    words = (
-        texts.select(I, norm.str.extract_all(P.TOKEN_RS).alias("w"))
-        .explode("w", empty_as_null=True)
-        .drop_nulls("w")
-        .with_columns(pl.col("w").str.len_chars().cast(pl.Int64).alias("wl"), pl.col("w").hash(42).alias("h"))
-        .drop("w")
-        .with_columns(pl.int_range(pl.len()).over(I).alias("pos"), pl.len().over(I).alias("nw"))
-    )
-    base = words.group_by(I).agg(
-        pl.len().alias("n"), pl.col("wl").sum().alias("total"), pl.col("h").n_unique().alias("uniq")
-    )
-    parts = [
-        base.select(
-            I,
-            pl.col("n").cast(pl.Float64).alias(prefix + "num_words"),
-            _div(pl.col("total"), pl.col("n")).alias(prefix + "mean_word_length"),
-            _div(pl.col("uniq"), pl.col("n")).alias(prefix + "frac_words_unique"),
-        )
-    ]
-    fill: dict[str, object] = {prefix + "num_words": 0.0}
-    parts.append(_ngram_signals(words, prefix, fill))
-    if doc:
-        ent = (
-            words.group_by(I, "h")
-            .agg(pl.len().alias("k"), pl.col("nw").first())
-            .with_columns((pl.col("k") / pl.col("nw")).alias("p"))
-            .group_by(I)
-            .agg((-(pl.col("p") * pl.col("p").log()).sum()).round(8).alias(prefix + "entropy_unigram"))
-        )
-        parts.append(ent)
-    return _attach(rows, parts, fill)
-
-
-# ---------------------------------------------------------------- shared character signals
+def _with_char_counts(frame: pl.DataFrame) -> pl.DataFrame:
+    data, offsets = K.utf8_buffers(frame["text"])
+    counts = K.char_counts(data, offsets, K.character_classes(data))
+    return frame.with_columns(pl.Series(name, counts[:, j]) for j, name in enumerate(_CHAR_COLUMNS))
 
 
 def _char_signals(prefix: str) -> list[pl.Expr]:
-    length = pl.col("text").str.len_chars()
-    ws = pl.col("text").str.count_matches(P.WS)
+    length, ws = pl.col("_chars"), pl.col("_ws")
     return [
         length.cast(pl.Float64).alias(prefix + "num_chars"),
-        _div(pl.col("text").str.count_matches(P.REPLACEMENT, literal=True), length).alias(prefix + "frac_chars_replacement_symbols"),
-        _div(pl.col("text").str.count_matches(r"\d"), length - ws, 1.0).alias(prefix + "frac_chars_digital"),
+        _div(pl.col("_replacements"), length).alias(prefix + "frac_chars_replacement_symbols"),
+        _div(pl.col("_decimals"), length - ws, 1.0).alias(prefix + "frac_chars_digital"),
         _div(ws, length, 1.0).alias(prefix + "frac_chars_whitespace"),
     ]
 
 
 def _alpha() -> pl.Expr:
-    visible = pl.col("text").str.len_chars() - pl.col("text").str.count_matches(P.WS)
-    return _div(pl.col("text").str.count_matches(r"\p{L}"), visible, 0.0)
+    return _div(pl.col("_letters"), pl.col("_chars") - pl.col("_ws"), 0.0)
 
 
 def _num_lines() -> pl.Expr:
-    t = pl.col("text")
-    return (t.str.count_matches("\n", literal=True) + ((t.str.len_chars() > 0) & ~t.str.ends_with("\n")).cast(pl.UInt32)).cast(pl.Float64)
+    return pl.col("_lines").cast(pl.Float64)
+
+
+# ---------------------------------------------------------------- words (NW) and n-grams (kernels.word_stats)
+
+
+def _normalized_texts(rows: pl.DataFrame) -> pl.Series:
+    """The text, NFKC-normalized and lowercased (as the reference does) where it is not ASCII;
+    NFKC and lowercasing leave ASCII text to the kernel."""
+    texts = rows["text"]
+    needs = (rows["_chars"] != texts.str.len_bytes()).arg_true()
+    if needs.len() == 0:
+        return texts
+    return texts.scatter(needs, pl.Series(K.nfkc_lower(texts.gather(needs).to_list()), dtype=pl.String))
+
+
+def _word_signals(rows: pl.DataFrame, prefix: str, doc: bool) -> pl.DataFrame:
+    data, offsets = K.utf8_buffers(_normalized_texts(rows))
+    stats = K.word_stats(data, offsets, K.character_classes(data), K.ASCII_PUNCT)
+    words = pl.Series(stats[:, K.WORDS])
+    columns = [
+        rows[I],
+        words.alias(prefix + "num_words"),
+        pl.Series(prefix + "mean_word_length", stats[:, K.WORD_CHARS] / np.maximum(stats[:, K.WORDS], 1)),
+        pl.Series(prefix + "frac_words_unique", stats[:, K.UNIQUE] / np.maximum(stats[:, K.WORDS], 1)),
+    ]
+    columns += [pl.Series(f"{prefix}frac_chars_top_{k}grams", stats[:, K.TOP + k - 2]) for k in (2, 3, 4)]
+    columns += [pl.Series(f"{prefix}frac_chars_dupe_{k}grams", stats[:, K.DUPE + k - 5]) for k in range(5, 11)]
+    if doc:  # rounded as the reference rounds (Python's round, not a float approximation of it)
+        columns.append(pl.Series(prefix + "entropy_unigram", [round(x, 8) for x in stats[:, K.ENTROPY].tolist()], dtype=pl.Float64))
+    frame = pl.DataFrame(columns)
+    no_words = [prefix + "mean_word_length", prefix + "frac_words_unique"] + ([prefix + "entropy_unigram"] if doc else [])
+    return frame.with_columns(pl.when(words > 0).then(pl.col(no_words)))
 
 
 # ---------------------------------------------------------------- text files (qsc_doc_)
 
 
+def _with_raw_word_counts(rows: pl.DataFrame) -> pl.DataFrame:
+    data, offsets = K.utf8_buffers(rows["text"])
+    counts = K.raw_word_counts(data, offsets, K.character_classes(data))
+    return rows.with_columns(pl.Series(name, counts[:, j]) for j, name in enumerate(("_raw_words", "_caps_words", "_bracket_words")))
+
+
 def _doc_signals(rows: pl.DataFrame) -> pl.DataFrame:
     pre = "qsc_doc_"
-    length = pl.col("text").str.len_chars()
-    raw = pl.col("text").str.extract_all(P.TOKEN_RS)
-    visible = length - pl.col("text").str.count_matches(P.WS)
-    upper = pl.element().str.contains(r"\p{Uppercase}") & ~pl.element().str.contains(r"[\p{Lowercase}\p{Lt}]")
-    direct = rows.select(
+    length = pl.col("_chars")
+    visible = length - pl.col("_ws")
+    direct = _with_raw_word_counts(rows).select(
         I,
         *_char_signals(pre),
         _num_lines().alias(pre + "num_lines"),
         pl.col("text").str.count_matches(P.SENTENCE).cast(pl.Float64).alias(pre + "num_sentences"),
-        _div(raw.list.eval(upper).list.sum(), raw.list.len()).alias(pre + "frac_words_all_caps"),
-        _div(raw.list.eval(pl.element().is_in(["【", "】"])).list.sum(), raw.list.len()).alias(pre + "frac_words_full_bracket"),
-        _div(pl.col("text").str.count_matches(r"[{}]"), length).alias(pre + "frac_chars_curly_bracket"),
+        _div(pl.col("_caps_words"), pl.col("_raw_words")).alias(pre + "frac_words_all_caps"),
+        _div(pl.col("_bracket_words"), pl.col("_raw_words")).alias(pre + "frac_words_full_bracket"),
+        _div(pl.col("_curly"), length).alias(pre + "frac_chars_curly_bracket"),
         _div(_match_chars("text", P.URL) + _match_chars("text", P.HTML_TAG_LINE), length).alias(pre + "frac_chars_hyperlink_html_tag"),
         pl.when((pl.col("profile") == "en") | (visible == 0)).then(_alpha()).alias(pre + "frac_chars_alphabet"),
         _div(_match_chars("text", P.HEX_WORD), length).alias(pre + "frac_chars_hex_words"),
@@ -474,10 +398,8 @@ def _per_language(rows: pl.DataFrame, cl: pl.DataFrame, ast_future=None) -> list
 def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
     pre = "qsc_code_"
     rows = _split_code(rows)
-    length = pl.col("text").str.len_chars()
+    length = pl.col("_chars")
     code_len = pl.col("code").str.len_chars()
-    parts_len = pl.col("text").str.split("\n").list.eval(pl.element().str.len_chars())
-    line_max = pl.max_horizontal(parts_len.list.slice(0, parts_len.list.len() - 1).list.max() + 1, parts_len.list.last())
 
     cl = _lines(rows, "code", ["profile"]).filter(pl.col("line").str.strip_chars(P.WS_CHARS) != "")
     cl = cl.with_columns(pl.col("line").str.replace_all(P.WS, "").alias("sq"))
@@ -505,7 +427,7 @@ def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
         *_char_signals(pre),
         size.cast(pl.Float64).alias(pre + "size_file_byte"),
         _num_lines().alias(pre + "num_lines"),
-        line_max.cast(pl.Float64).alias(pre + "num_chars_line_max"),
+        pl.col("_line_max").cast(pl.Float64).alias(pre + "num_chars_line_max"),
         _div(length, _num_lines(), 0.0).alias(pre + "num_chars_line_mean"),
         _alpha().alias(pre + "frac_chars_alphabet"),
         _div(pl.col("comment_len"), length).alias(pre + "frac_chars_comments"),
@@ -554,7 +476,7 @@ def compute_signals(frame) -> pl.DataFrame:
     if "lang" not in df.columns:
         mapping = mapping.drop("lang")
     df = df.with_row_index(I).join(mapping, on=[c for c in ("language", "lang") if c in mapping.columns], how="left", nulls_equal=True)
-    df = df.with_columns(pl.col("profile").fill_null("excluded"), pl.col("style").fill_null("none"))
+    df = _with_char_counts(df.with_columns(pl.col("profile").fill_null("excluded"), pl.col("style").fill_null("none")))
 
     result = df.select(I, "doc_id", "profile", (pl.col("profile") == "excluded").alias("cate_excluded"))
     text_rows = df.filter(pl.col("profile").is_in(["en", "zh"]))

@@ -1,0 +1,368 @@
+"""Per-character and per-word filter signals in one pass over each file's UTF-8 bytes (numba).
+
+Regex character classes and exploded word frames cost Polars a match or a row per character or word;
+these kernels walk the bytes once instead. Non-ASCII characters are classified by Python's own `str`
+methods (the reference's definitions, not the regex engine's Unicode tables), computed once per
+distinct code point seen and kept in a table. The kernels release the GIL.
+
+Compiled on first use and cached on disk next to this file.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import polars as pl
+from numba import njit
+
+from codelake.filtered import patterns as P
+
+# Character classes, one bit each, of a code point's entry in the class table.
+WS = 1  # patterns.WS_CHARS
+WORD = 2  # Python re's \w: str.isalnum() or "_"
+DECIMAL = 4  # str.isdecimal()
+ALPHA = 8  # str.isalpha()
+UPPER = 16  # str.isupper() of the character alone
+LOWER_OR_TITLE = 32  # str.islower(), or titlecase (Lt): either makes a word not all-caps
+KNOWN = 128
+
+_CLASSES = np.zeros(0x110000, dtype=np.uint8)
+
+
+def _class_of(ch: str) -> int:
+    return KNOWN | (
+        (WS if ch in P.WS_CHARS else 0)
+        | (WORD if ch.isalnum() or ch == "_" else 0)
+        | (DECIMAL if ch.isdecimal() else 0)
+        | (ALPHA if ch.isalpha() else 0)
+        | (UPPER if ch.isupper() else 0)
+        | (LOWER_OR_TITLE if ch.islower() or unicodedata.category(ch) == "Lt" else 0)
+    )
+
+
+_CLASSES[:128] = [_class_of(chr(c)) for c in range(128)]
+
+_U64 = np.uint64
+_FNV_OFFSET = _U64(0xCBF29CE484222325)
+_FNV_PRIME = _U64(0x100000001B3)
+_GRAM_MUL = _U64(0x9E3779B97F4A7C15)
+_SLOT_MUL = _U64(0xC2B2AE3D27D4EB4F)
+ASCII_PUNCT = np.array([0x21 <= c <= 0x2F or 0x3A <= c <= 0x40 or 0x5B <= c <= 0x60 or 0x7B <= c <= 0x7E for c in range(128)])
+_BRACKETS = (0x3010, 0x3011)  # 【 】
+
+
+def utf8_buffers(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(bytes, offsets) of a string column as NumPy views of its Arrow buffers; nulls read as empty."""
+    arrow = texts.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
+    _validity, offsets, data = arrow.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[arrow.offset : arrow.offset + len(arrow) + 1]
+    if data is None:
+        return np.zeros(0, dtype=np.uint8), offsets
+    return np.frombuffer(data, dtype=np.uint8), offsets
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _decode(data, i):
+    """(code point, byte width) of the UTF-8 character starting at data[i] (valid UTF-8 assumed)."""
+    b = np.int64(data[i])
+    if b < 0x80:
+        return b, 1
+    if b < 0xE0:
+        return ((b & 0x1F) << 6) | (np.int64(data[i + 1]) & 0x3F), 2
+    if b < 0xF0:
+        return ((b & 0x0F) << 12) | ((np.int64(data[i + 1]) & 0x3F) << 6) | (np.int64(data[i + 2]) & 0x3F), 3
+    return (
+        ((b & 0x07) << 18) | ((np.int64(data[i + 1]) & 0x3F) << 12) | ((np.int64(data[i + 2]) & 0x3F) << 6) | (np.int64(data[i + 3]) & 0x3F),
+        4,
+    )
+
+
+@njit(cache=True, nogil=True)
+def _unclassified(data, classes):
+    """Which code points occur in `data` without an entry in `classes` yet."""
+    seen = np.zeros(classes.size, dtype=np.bool_)
+    i = 0
+    while i < data.size:
+        if data[i] < 0x80:
+            i += 1
+            continue
+        cp, width = _decode(data, i)
+        if classes[cp] == 0:
+            seen[cp] = True
+        i += width
+    return np.flatnonzero(seen)
+
+
+def character_classes(data: np.ndarray) -> np.ndarray:
+    """The class table, completed for every code point in `data`."""
+    for cp in _unclassified(data, _CLASSES):
+        _CLASSES[cp] = _class_of(chr(cp))
+    return _CLASSES
+
+
+# Columns of char_counts' result.
+CHARS, WHITESPACE, DECIMALS, LETTERS, REPLACEMENTS, CURLY, LINES, LINE_MAX = range(8)
+
+
+@njit(cache=True, nogil=True)
+def char_counts(data, offsets, classes):
+    """Per text: characters, whitespace, decimals, letters, U+FFFD, curly brackets, lines (a trailing
+    newline ends the last line) and the longest line in characters counting its newline."""
+    out = np.zeros((offsets.size - 1, 8), dtype=np.int64)
+    for d in range(offsets.size - 1):
+        i, end = offsets[d], offsets[d + 1]
+        chars = ws = dec = alpha = repl = curly = newlines = 0
+        line = line_max = 0
+        cp = 0
+        while i < end:
+            cp, width = _decode(data, i)
+            i += width
+            chars += 1
+            c = classes[cp]
+            ws += (c & WS) != 0
+            dec += (c & DECIMAL) != 0
+            alpha += (c & ALPHA) != 0
+            line += 1
+            if cp == 10:
+                newlines += 1
+                line_max = max(line_max, line)
+                line = 0
+            elif cp == 0xFFFD:
+                repl += 1
+            elif cp == 123 or cp == 125:
+                curly += 1
+        line_max = max(line_max, line)
+        out[d, CHARS] = chars
+        out[d, WHITESPACE] = ws
+        out[d, DECIMALS] = dec
+        out[d, LETTERS] = alpha
+        out[d, REPLACEMENTS] = repl
+        out[d, CURLY] = curly
+        out[d, LINES] = newlines + (1 if chars > 0 and cp != 10 else 0)
+        out[d, LINE_MAX] = line_max
+    return out
+
+
+@njit(cache=True, nogil=True)
+def raw_word_counts(data, offsets, classes):
+    """Per text, over patterns.TOKEN words of the raw text: words, all-caps words (str.isupper) and
+    words that are a lone 【 or 】."""
+    out = np.zeros((offsets.size - 1, 3), dtype=np.int64)
+    for d in range(offsets.size - 1):
+        i, end = offsets[d], offsets[d + 1]
+        words = caps = brackets = 0
+        kind = 0  # of the word being read: 0 none, 1 \w run, 2 run of other non-space characters
+        upper = lower = False
+        first = length = 0
+        while i <= end:
+            if i < end:
+                cp, width = _decode(data, i)
+                c = classes[cp]
+                now = 0 if c & WS else (1 if c & WORD else 2)
+            else:
+                cp, width, c, now = 0, 1, 0, 0
+            if now != kind:
+                if kind != 0:
+                    words += 1
+                    caps += upper and not lower
+                    brackets += length == 1 and (first == 0x3010 or first == 0x3011)
+                kind = now
+                upper = lower = False
+                first = cp
+                length = 0
+            upper |= (c & UPPER) != 0
+            lower |= (c & LOWER_OR_TITLE) != 0
+            length += 1
+            i += width
+        out[d, 0] = words
+        out[d, 1] = caps
+        out[d, 2] = brackets
+    return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fmix64(h):
+    h ^= h >> _U64(33)
+    h *= _U64(0xFF51AFD7ED558CCD)
+    h ^= h >> _U64(33)
+    h *= _U64(0xC4CEB9FE1A85EC53)
+    h ^= h >> _U64(33)
+    return h
+
+
+@njit(cache=True, nogil=True)
+def _normalized_words(data, start, end, classes, punct, hashes, lengths):
+    """Hash and length in characters of each normalized word (NW) of one text into hashes/lengths;
+    returns the number of words. The text is NFKC-normalized already where it is not ASCII; here ASCII
+    letters are lowercased and ASCII punctuation is a space, then patterns.TOKEN splits."""
+    n = 0
+    kind = 0
+    h = _FNV_OFFSET
+    length = 0
+    i = start
+    while i <= end:
+        if i < end:
+            b = data[i]
+            if b < 0x80:
+                cp, width = np.int64(b), 1
+                if 0x41 <= b <= 0x5A:
+                    b += 32
+                now = 0 if (punct[b] or classes[b] & WS) else (1 if classes[b] & WORD else 2)
+            else:
+                cp, width = _decode(data, i)
+                c = classes[cp]
+                now = 0 if c & WS else (1 if c & WORD else 2)
+        else:
+            width, now = 1, 0
+        if now != kind:
+            if kind != 0:
+                hashes[n] = _fmix64(h)
+                lengths[n] = length
+                n += 1
+            kind = now
+            h = _FNV_OFFSET
+            length = 0
+        if now != 0:
+            for k in range(width):
+                byte = data[i + k]
+                if width == 1 and 0x41 <= byte <= 0x5A:
+                    byte += 32
+                h = (h ^ _U64(byte)) * _FNV_PRIME
+            length += 1
+        i += width
+    return n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _slot(key, mask, shift, keys, stamps, stamp):
+    """Open-addressing slot of `key` in a table whose live slots carry `stamp` (others are free)."""
+    s = np.int64((key * _SLOT_MUL) >> shift)
+    while stamps[s] == stamp and keys[s] != key:
+        s = (s + 1) & mask
+    return s
+
+
+# Columns of word_stats' result.
+WORDS, WORD_CHARS, UNIQUE, ENTROPY = range(4)
+TOP = 4  # TOP + k - 2: frac_chars_top_{k}grams, k = 2..4
+DUPE = 7  # DUPE + k - 5: frac_chars_dupe_{k}grams, k = 5..10
+
+
+@njit(cache=True, nogil=True)
+def word_stats(data, offsets, classes, punct):
+    """Per text, over its normalized words: words, their characters, distinct words, the unigram
+    entropy sum (in first-occurrence order, unrounded), top-2..4-gram and dupe-5..10-gram fractions.
+
+    Counting uses a hash table per text over 64-bit word hashes; an n-gram can occur twice only if
+    both its (n-1)-grams do, so each step counts only those candidates (the others occur once)."""
+    docs = offsets.size - 1
+    out = np.zeros((docs, 13), dtype=np.float64)
+    longest = 1
+    for d in range(docs):
+        longest = max(longest, offsets[d + 1] - offsets[d] + 1)
+    hashes = np.empty(longest, dtype=np.uint64)
+    lengths = np.empty(longest, dtype=np.int64)
+    grams = np.empty(longest, dtype=np.uint64)
+    counts = np.empty(longest, dtype=np.int64)
+    dup = np.empty(longest + 1, dtype=np.bool_)
+    covered = np.empty(longest, dtype=np.bool_)
+    slots = np.empty(longest, dtype=np.int64)
+    bits = 1
+    while (1 << bits) < 2 * longest:
+        bits += 1
+    keys = np.zeros(1 << bits, dtype=np.uint64)
+    table_counts = np.zeros(1 << bits, dtype=np.int64)
+    firsts = np.zeros(1 << bits, dtype=np.int64)
+    stamps = np.zeros(1 << bits, dtype=np.int64)
+    stamp = 0
+    for d in range(docs):
+        n = _normalized_words(data, offsets[d], offsets[d + 1], classes, punct, hashes, lengths)
+        total = 0
+        for i in range(n):
+            total += lengths[i]
+        out[d, WORDS] = n
+        out[d, WORD_CHARS] = total
+        if n == 0:
+            continue
+        b = 1
+        while (1 << b) < 2 * n:
+            b += 1
+        mask = (1 << b) - 1
+        shift = _U64(64 - b)
+        # unigrams
+        stamp += 1
+        unique = 0
+        for i in range(n):
+            s = _slot(hashes[i], mask, shift, keys, stamps, stamp)
+            if stamps[s] != stamp:
+                stamps[s] = stamp
+                keys[s] = hashes[i]
+                table_counts[s] = 0
+                firsts[s] = i
+                unique += 1
+            table_counts[s] += 1
+            slots[i] = s
+        entropy = 0.0
+        for i in range(n):
+            s = slots[i]
+            dup[i] = table_counts[s] >= 2
+            if firsts[s] == i:
+                p = table_counts[s] / n
+                entropy += p * np.log(p)
+        dup[n] = False
+        out[d, UNIQUE] = unique
+        out[d, ENTROPY] = -entropy
+        for i in range(n):
+            grams[i] = hashes[i]
+        for k in range(2, 11):
+            last = n - k  # the last position a k-gram starts at
+            stamp += 1
+            for i in range(last + 1):
+                grams[i] = grams[i] * _GRAM_MUL + hashes[i + k - 1]
+                if dup[i] and dup[i + 1]:
+                    s = _slot(grams[i], mask, shift, keys, stamps, stamp)
+                    if stamps[s] != stamp:
+                        stamps[s] = stamp
+                        keys[s] = grams[i]
+                        table_counts[s] = 0
+                    table_counts[s] += 1
+                    slots[i] = s
+                else:
+                    slots[i] = -1
+            for i in range(last + 1):
+                counts[i] = table_counts[slots[i]] if slots[i] >= 0 else 1
+            for i in range(max(last + 1, 0), n + 1):
+                dup[i] = False
+            for i in range(last + 1):
+                dup[i] = counts[i] >= 2
+            if last < 0 or total == 0:
+                continue
+            if k <= 4:
+                best = 0
+                for i in range(1, last + 1):
+                    if counts[i] > counts[best]:
+                        best = i
+                if counts[best] > 1:
+                    chars = 0
+                    for j in range(best, best + k):
+                        chars += lengths[j]
+                    out[d, TOP + k - 2] = chars * counts[best] / total
+            else:
+                for i in range(n):
+                    covered[i] = False
+                for i in range(last + 1):
+                    if dup[i]:
+                        for j in range(i, i + k):
+                            covered[j] = True
+                dupe = 0
+                for i in range(n):
+                    if covered[i]:
+                        dupe += lengths[i]
+                out[d, DUPE + k - 5] = dupe / total
+    return out
+
+
+def nfkc_lower(texts: list[str]) -> list[str]:
+    """The reference's normalization before words are split: NFKC, then lowercase."""
+    return [unicodedata.normalize("NFKC", t).lower() for t in texts]
