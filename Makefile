@@ -12,6 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -c 'from codelake.fuzzy_dedup.oph_kernel import compile_kernel; compile_kernel()'  # numba: compiled once, cached on disk
 	touch $@
 
 install: $(VENV)/.installed
@@ -51,6 +52,7 @@ bench: install
 	$(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/python -m pip install -q --upgrade pip
 	.venv-bench/bin/python -m pip install -q -e '.[test]' -r bench/requirements-peers.txt
+	.venv-bench/bin/python -c 'from codelake.fuzzy_dedup.oph_kernel import compile_kernel; compile_kernel()'
 	touch $@
 
 bench-fuzzy: .venv-bench/.installed

@@ -9,17 +9,20 @@ Two methods, never comparable with each other:
     competes with its low 32 bits for the bin's minimum. An empty bin i takes the value of the non-empty bin
     j that comes first in a fixed random order of bins for i (priority(i, j), the same for every text), so
     both texts of a pair densify bin i from the same source whenever that source is filled in both.
-    O(shingles + num_perm) per text, computed for ~1 MiB of texts at a time with numpy.
+    O(shingles + num_perm) per text, fused in one pass over the bytes by oph_kernel (numba); the same
+    computation step by step in numpy, `reference_oph_signatures`, is what tests compare it with.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
 
+from codelake.fuzzy_dedup.oph_kernel import oph_signatures
 from codelake.fuzzy_dedup.shingles import batch_shingle_hashes, encode_batch, fmix64, shingles, splitmix64
 
 EMPTY = np.uint32(0xFFFFFFFF)
@@ -131,27 +134,23 @@ class MinHasher:
 
     def signatures(self, texts: Sequence[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
         """(len(texts), num_perm) uint32 signatures and the mask of texts that had at least one shingle."""
+        if self.method == "oph":
+            data, starts = encode_batch(texts)
+            return self.signatures_utf8(np.frombuffer(data, dtype=np.uint8), starts, ngram)
         out = np.full((len(texts), self.num_perm), EMPTY, dtype=np.uint32)
         mask = np.zeros(len(texts), dtype=bool)
-        if self.method == "permutation":
-            for row, text in enumerate(texts):
-                mask[row] = self._permutation_row(text, ngram, out[row])
-            return out, mask
-        for lo, hi in _chunks(texts):
-            mask[lo:hi] = self._oph_rows(texts[lo:hi], ngram, out[lo:hi])
+        for row, text in enumerate(texts):
+            mask[row] = self._permutation_row(text, ngram, out[row])
         return out, mask
 
-    def _oph_rows(self, texts: Sequence[str], ngram: int, out: np.ndarray) -> np.ndarray:
-        k = self.num_perm
-        data, starts = encode_batch(texts)
-        batch = batch_shingle_hashes(data, starts, ngram, salt=self._salt)
-        h = batch.hashes
-        cell = batch.doc * k + ((h >> _U64(32)) * _U64(k) >> _U64(32)).astype(np.intp)  # row-major (doc, bin)
-        np.minimum.at(out.reshape(-1), cell, (h & _U64(0xFFFFFFFF)).astype(np.uint32))
-        filled = np.zeros(out.shape, dtype=bool)
-        filled.reshape(-1)[cell] = True
-        _densify(out, filled, self._salt)
-        return np.bincount(batch.doc, minlength=len(texts)) > 0
+    def signatures_utf8(
+        self, data: np.ndarray, starts: np.ndarray, ngram: int, pool: ThreadPoolExecutor | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """OPH signatures of the texts data[starts[d]:starts[d+1]] (UTF-8 bytes, e.g. an Arrow string column's
+        buffers, no copy), hashed by the fused kernel, on the pool's threads when one is given."""
+        if self.method != "oph":
+            raise ValueError("signatures_utf8 computes one-permutation signatures only")
+        return oph_signatures(data, starts, self.num_perm, ngram, self._salt, _order_tables(self.num_perm, self._salt), pool)
 
     def _permutation_row(self, text: str, ngram: int, out: np.ndarray) -> bool:
         grams = set(shingles(text, ngram))
@@ -164,6 +163,24 @@ class MinHasher:
             block = hv[lo : lo + step, None] * self._a + self._b  # wraps mod 2^32, as in datasketch
             np.minimum(out, block.min(axis=0), out=out)
         return True
+
+
+def reference_oph_signatures(texts: Sequence[str], num_perm: int, ngram: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The same OPH signatures computed step by step with numpy (shingle hashes, bin minimum, densification):
+    the reference the fused kernel is tested against."""
+    salt = splitmix64(seed)
+    out = np.full((len(texts), num_perm), EMPTY, dtype=np.uint32)
+    mask = np.zeros(len(texts), dtype=bool)
+    for lo, hi in _chunks(texts):
+        batch = batch_shingle_hashes(*encode_batch(texts[lo:hi]), ngram, salt=salt)
+        h, rows = batch.hashes, out[lo:hi]
+        cell = batch.doc * num_perm + ((h >> _U64(32)) * _U64(num_perm) >> _U64(32)).astype(np.intp)  # row-major (doc, bin)
+        np.minimum.at(rows.reshape(-1), cell, (h & _U64(0xFFFFFFFF)).astype(np.uint32))
+        filled = np.zeros(rows.shape, dtype=bool)
+        filled.reshape(-1)[cell] = True
+        _densify(rows, filled, salt)
+        mask[lo:hi] = np.bincount(batch.doc, minlength=hi - lo) > 0
+    return out, mask
 
 
 def _chunks(texts: Sequence[str]) -> Iterator[tuple[int, int]]:

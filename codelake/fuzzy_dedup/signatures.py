@@ -1,15 +1,18 @@
 """MinHash signatures and LSH band keys of the files that survived exact dedup, computed once per file.
 
 Incremental: a file's signature is computed the first time it reaches fuzzy dedup with given parameters
-and appended to `fuzzy_signatures`; later dumps only add theirs. Texts stream from `raw_files` in
-batches and are hashed by a pool of worker processes (the same pure function could run as Ray tasks).
+and appended to `fuzzy_signatures`; later dumps only add theirs. Texts stream from `raw_files` in Arrow
+batches (read a batch ahead in a background thread) and their UTF-8 buffers are hashed in place by the
+numba kernel on a pool of threads, one range of texts per core (`signature_batch` is the pure unit of
+work a Ray task could run over a shard).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from functools import partial
+from concurrent.futures import ThreadPoolExecutor
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -17,8 +20,8 @@ from codelake.fuzzy_dedup.config import FuzzyParams
 from codelake.fuzzy_dedup.lsh import band_keys
 from codelake.fuzzy_dedup.minhash import MinHasher
 from codelake.lake import Lake
-from codelake.lake.sql import connect
-from codelake.parallel import ordered_map
+from codelake.lake.prefetch import prefetched
+from codelake.lake.sql import refresh_views
 
 SIGNATURES_TABLE = "fuzzy_signatures"
 
@@ -33,57 +36,82 @@ SIGNATURES_SCHEMA = pa.schema(
 )
 
 
-def signature_batch(texts: list[str], params: FuzzyParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(signatures, has_shingles mask, band keys) of a batch of texts: the unit of parallel work."""
+def utf8_buffers(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes and per-text offsets of an Arrow string column, without copying (text d is
+    data[starts[d]:starts[d+1]]; a null text reads as empty)."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = column.cast(pa.large_string())
+    offset_type = np.int32 if pa.types.is_string(column.type) else np.int64
+    _validity, offsets, data = column.buffers()
+    starts = np.frombuffer(offsets, dtype=offset_type)[column.offset : column.offset + len(column) + 1]
+    return (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)), starts
+
+
+def signature_batch(
+    texts: pa.Array, params: FuzzyParams, pool: ThreadPoolExecutor | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(signatures, has_shingles mask, band keys) of a batch of texts: the unit of parallel work.
+    One-permutation signatures hash the Arrow buffers directly on the pool's threads."""
     hasher = MinHasher(params.num_perm, seed=params.seed, method=params.method)
-    matrix, mask = hasher.signatures(texts, params.ngram)
+    if params.method == "oph":
+        matrix, mask = hasher.signatures_utf8(*utf8_buffers(texts), params.ngram, pool)
+    else:
+        matrix, mask = hasher.signatures(texts.to_pylist(), params.ngram)
     return matrix, mask, band_keys(matrix, params.bands, params.rows)
 
 
 def _as_batch(doc_ids: list[str], params: FuzzyParams, result: tuple[np.ndarray, np.ndarray, np.ndarray]) -> pa.RecordBatch:
     matrix, mask, keys = result
     matrix = np.ascontiguousarray(matrix.astype(matrix.dtype.newbyteorder("<"), copy=False))
-    signatures = [row.tobytes() for row in matrix]
+    width = matrix.shape[1] * matrix.itemsize
+    offsets = np.arange(0, matrix.shape[0] * width + 1, width, dtype=np.int32)
+    signatures = pa.Array.from_buffers(pa.binary(), len(doc_ids), [None, pa.py_buffer(offsets), pa.py_buffer(matrix)])
     key_rows = keys.view(np.int64)
     band_lists = pa.ListArray.from_arrays(
         pa.array(np.arange(0, key_rows.size + 1, key_rows.shape[1], dtype=np.int32)), pa.array(key_rows.reshape(-1))
     )
     return pa.RecordBatch.from_arrays(
-        [pa.array(doc_ids, pa.string()), pa.array([params.fingerprint()] * len(doc_ids)), pa.array(mask), pa.array(signatures, pa.binary()), band_lists],
+        [pa.array(doc_ids, pa.string()), pa.array([params.fingerprint()] * len(doc_ids)), pa.array(mask), signatures, band_lists],
         schema=SIGNATURES_SCHEMA,
     )
 
 
-def _pending(lake: Lake, params: FuzzyParams, batch_docs: int) -> Iterator[tuple[list[str], list[str]]]:
-    """(doc_ids, texts) of exact_dedup survivors without a signature for these parameters."""
-    con = connect(lake)
-    done = ""
-    if lake.exists(SIGNATURES_TABLE):
-        done = f"AND e.doc_id NOT IN (SELECT doc_id FROM {SIGNATURES_TABLE} WHERE params = $params)"
+def _pending(con: duckdb.DuckDBPyConnection, params: FuzzyParams, signed_before: bool, batch_docs: int) -> Iterator[tuple[list[str], pa.Array]]:
+    """(doc_ids, texts) of exact_dedup survivors without a signature for these parameters, streamed in
+    storage order from `con` (a cursor of the lake connection, closed at the end) (no ORDER BY: sorting would hold every text in memory; signatures are per file)."""
+    done = f"AND e.doc_id NOT IN (SELECT doc_id FROM {SIGNATURES_TABLE} WHERE params = $params)" if signed_before else ""
     reader = con.execute(
-        f"SELECT e.doc_id, r.text FROM exact_dedup e JOIN raw_files r USING (doc_id) WHERE true {done} ORDER BY e.doc_id",
+        f"SELECT e.doc_id, r.text FROM exact_dedup e JOIN raw_files r USING (doc_id) WHERE true {done}",
         {"params": params.fingerprint()} if done else {},
     ).to_arrow_reader(batch_docs)
     try:
         for batch in reader:
-            yield batch.column("doc_id").to_pylist(), batch.column("text").to_pylist()
+            yield batch.column("doc_id").to_pylist(), batch.column("text")
     finally:
         con.close()
 
 
 def add_missing_signatures(
-    lake: Lake, params: FuzzyParams, workers: int = 2, batch_docs: int = 1000, progress: Callable[[int], None] | None = None
+    lake: Lake,
+    con: duckdb.DuckDBPyConnection,
+    params: FuzzyParams,
+    workers: int = 2,
+    batch_docs: int = 1000,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Compute and append signatures for every file not yet signed; returns how many were added."""
+    """Compute and append signatures for every file not yet signed; returns how many were added. `con` is a
+    lake connection (codelake.lake.sql.connect); its views include the signatures table afterwards."""
     added = [0]
+    pending = _pending(con.cursor(), params, lake.exists(SIGNATURES_TABLE), batch_docs)
 
-    def batches() -> Iterator[pa.RecordBatch]:
-        work = ((doc_ids, texts) for doc_ids, texts in _pending(lake, params, batch_docs))
-        for doc_ids, result in ordered_map(partial(signature_batch, params=params), work, workers):
-            yield _as_batch(doc_ids, params, result)
+    def batches(pool: ThreadPoolExecutor) -> Iterator[pa.RecordBatch]:
+        for doc_ids, texts in prefetched(pending):
+            yield _as_batch(doc_ids, params, signature_batch(texts, params, pool))
             added[0] += len(doc_ids)
             if progress:
                 progress(added[0])
 
-    lake.write(SIGNATURES_TABLE, batches(), SIGNATURES_SCHEMA, partition_by=["params"], append=True)
+    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="codelake-minhash") as pool:
+        lake.write(SIGNATURES_TABLE, batches(pool), SIGNATURES_SCHEMA, partition_by=["params"], append=True)
+    refresh_views(con, lake)
     return added[0]

@@ -47,11 +47,11 @@ def run_fuzzy_dedup(
     if not lake.exists(UPSTREAM):
         raise FileNotFoundError(f"{lake.table_path(UPSTREAM)}: no exact_dedup table yet; run exact_dedup first")
     report = StageReport(STAGE)
-    report.tables["signatures_added"] = [{"files": add_missing_signatures(lake, params, workers, batch_docs, progress)}]
     fp = params.fingerprint()
     lineage = LineageSpool(STAGE)
     con = connect(lake)
     try:
+        report.tables["signatures_added"] = [{"files": add_missing_signatures(lake, con, params, workers, batch_docs, progress)}]
         signed = f"FROM {SIGNATURES_TABLE} WHERE params = '{fp}' AND has_shingles"
         verification = None
         if params.verify_threshold is not None:

@@ -33,10 +33,16 @@ def connect(lake: Lake, memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
     config = {"memory_limit": memory_limit, "temp_directory": str(spill), "autoinstall_known_extensions": False}
     con = duckdb.connect(config=config)
     con.execute(f"LOAD '{_EXTENSION}'")
+    refresh_views(con, lake)
+    return con
+
+
+def refresh_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    """A view for every lake table, including tables created since the connection was opened (a view reads
+    the table's newest version whenever it is queried)."""
     for name in table_names(lake):
         path = str(lake.table_path(name)).replace("'", "''")
-        con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM delta_scan(\'{path}\')')
-    return con
+        con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM delta_scan(\'{path}\')')
 
 
 def delta_scan(lake: Lake, name: str, version: int | None = None) -> str:
