@@ -366,3 +366,75 @@ def word_stats(data, offsets, classes, punct):
 def nfkc_lower(texts: list[str]) -> list[str]:
     """The reference's normalization before words are split: NFKC, then lowercase."""
     return [unicodedata.normalize("NFKC", t).lower() for t in texts]
+
+
+# Columns of code_line_counts' result.
+CODE_LINES, DUPE_LINES = range(2)
+
+
+@njit(cache=True, nogil=True)
+def code_line_counts(data, offsets, classes):
+    """Per text: its non-blank lines, and those whose form without whitespace occurs more than once among them, is longer than one character and is not "},"."""
+    docs = offsets.size - 1
+    out = np.zeros((docs, 2), dtype=np.int64)
+    longest = 1
+    for d in range(docs):
+        longest = max(longest, offsets[d + 1] - offsets[d] + 1)
+    hashes = np.empty(longest, dtype=np.uint64)
+    counted = np.empty(longest, dtype=np.bool_)  # longer than one character and not "},"
+    slots = np.empty(longest, dtype=np.int64)
+    bits = 1
+    while (1 << bits) < 2 * longest:
+        bits += 1
+    keys = np.zeros(1 << bits, dtype=np.uint64)
+    table_counts = np.zeros(1 << bits, dtype=np.int64)
+    stamps = np.zeros(1 << bits, dtype=np.int64)
+    for d in range(docs):
+        start, end = offsets[d], offsets[d + 1]
+        n = 0
+        h = _FNV_OFFSET
+        length = 0
+        brace_comma = True  # the squashed line so far is a prefix of "},"
+        i = start
+        while i <= end:
+            if i == end or data[i] == 10:
+                if length > 0:
+                    hashes[n] = _fmix64(h)
+                    counted[n] = length > 1 and not (length == 2 and brace_comma)
+                    n += 1
+                if i == end:
+                    break
+                h = _FNV_OFFSET
+                length = 0
+                brace_comma = True
+                i += 1
+                continue
+            cp, width = _decode(data, i)
+            if not classes[cp] & WS:
+                for k in range(width):
+                    h = (h ^ _U64(data[i + k])) * _FNV_PRIME
+                brace_comma = brace_comma and length < 2 and cp == (125 if length == 0 else 44)
+                length += 1
+            i += width
+        out[d, CODE_LINES] = n
+        if n == 0:
+            continue
+        b = 1
+        while (1 << b) < 2 * n:
+            b += 1
+        mask = (1 << b) - 1
+        shift = _U64(64 - b)
+        stamp = d + 1
+        for j in range(n):
+            s = _slot(hashes[j], mask, shift, keys, stamps, stamp)
+            if stamps[s] != stamp:
+                stamps[s] = stamp
+                keys[s] = hashes[j]
+                table_counts[s] = 0
+            table_counts[s] += 1
+            slots[j] = s
+        dupes = 0
+        for j in range(n):
+            dupes += counted[j] and table_counts[slots[j]] > 1
+        out[d, DUPE_LINES] = dupes
+    return out

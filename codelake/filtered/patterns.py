@@ -13,6 +13,7 @@ WS_CHARS = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(chr(c) for c in range(0x200
 WS = "[" + WS_CHARS + "]"
 NOT_WS = "[^" + WS_CHARS + "]"
 HWS = "[ \t]"  # horizontal whitespace inside a line
+LINE_WS = "[" + WS_CHARS.replace("\n", "") + "]"  # WS less the newline: the same within one line
 
 # Normalized words (NW): after NFKC + lowercase, ASCII punctuation becomes a space; then wordpunct.
 ASCII_PUNCT = r"[!-/:-@\[-`{-~]"
@@ -52,7 +53,7 @@ STR_B = r"'''.*?'''|" + r'""".*?"""|' + r"'.*?'|" + r'".*?"'
 LONG_WORD = NOT_WS + "{21,}"
 HTTP = r"https?://" + NOT_WS
 WORD_RUN = NOT_WS + "+"
-STRING_CONCAT = r"=" + WS + r"*(?:\"[^\"\n]*\"|'[^'\n]*')" + WS + r"*\+" + WS + r"*[\"']"
+STRING_CONCAT = r"=" + LINE_WS + r"*(?:\"[^\"\n]*\"|'[^'\n]*')" + LINE_WS + r"*\+" + LINE_WS + r"*[\"']"
 
 PROMPT = r"(?i)your code here|fixme|todo"
 AUTOGEN = r"generate|autogen|do not edit"
@@ -64,12 +65,14 @@ ENC_UNICODE = r"(?:\\u[0-9A-Fa-f]{4}){8,}"
 ENCODED = (ENC_BASE64, ENC_HEX, ENC_UNICODE)
 
 # ---- per-language regexes (line patterns are applied to one code line, without its newline) ----
+# No line pattern can match a newline (negated classes exclude it), so the same pattern in multi-line
+# mode also finds the matching lines of a whole text (signals.py counts them that way).
 C_FUNC = r"[A-Za-z_]\w*[ \t*]+[A-Za-z_]\w*\([^()]*\)"
 C_MAIN = r"\bmain[ \t]*\([^)]*\)[ \t\r\n]*\{"
 C_INCLUDE_LINE = r"^[ \t]*#[ \t]*include\b"
 C_UNINIT_LINE = r"^[ \t]*(?:unsigned[ \t]+)?(?:int|float|double|char|bool|std::string|auto)[ \t]+\w+[ \t]*;[ \t\r]*$"
-C_RETURN_LINE = r"^[ \t]*return(?:[ \t]+(?:\w+|\"[^\"]*\"|'[^']*'))?[ \t]*;[ \t\r]*$"
-C_CLASS_LINE = r"^class[ \t]+\w+[ \t]*(?::[^{]*)?\{"
+C_RETURN_LINE = r"^[ \t]*return(?:[ \t]+(?:\w+|\"[^\"\n]*\"|'[^'\n]*'))?[ \t]*;[ \t\r]*$"
+C_CLASS_LINE = r"^class[ \t]+\w+[ \t]*(?::[^{\n]*)?\{"
 C_PREPROC_LINE = r"#[ \t]*(?:include|define|if|ifdef|ifndef|else|elif|endif|error|pragma|warning|undef|line)|struct|using"
 C_VAR = r"\b(?:int|float|double|char|bool|long|short|unsigned|size_t|auto)[ \t]+\w+[ \t]*(?:=[^;]*)?;"
 C_HEADER_EXTS = ("h", "hpp", "hxx", "hh", "h++")
@@ -83,20 +86,20 @@ CS_UNINIT_LINE = r"^[ \t]*(?:int|float|double|char|bool|string|long|decimal|byte
 CS_RETURN_LINE = r"^[ \t]*return\b[^;\n]*;[ \t\r]*$"
 CS_CLASS_LINE = r"^[ \t]*(?:(?:public|private|protected|internal|static|sealed|abstract|partial)[ \t]+)*class[ \t]+\w+"
 
-GO_FUNC_LINE = r"^func[ \t]+(?:\([^)]*\)[ \t]*)?\w+[ \t]*\("
-GO_IMPORT_LINE = r"^[ \t]*import[ \t]+(?:\"[^\"]*\"|\()[ \t\r]*$"
+GO_FUNC_LINE = r"^func[ \t]+(?:\([^)\n]*\)[ \t]*)?\w+[ \t]*\("
+GO_IMPORT_LINE = r"^[ \t]*import[ \t]+(?:\"[^\"\n]*\"|\()[ \t\r]*$"
 GO_VAR_LINE = r"^[ \t]*var[ \t]+\w+[ \t]+[\w.*\[\]]+[ \t\r]*$"
 GO_RETURN_LINE = r"^[ \t]*return\b"
 GO_TYPE_LINE = r"^type[ \t]+\w+[ \t]+(?:struct|interface)[ \t]*\{"
 
 JAVA_VAR_LINE = (
     r"^[ \t]*(?:(?:public|protected|private|final|static)[ \t]+)*(?:int|float|boolean|char|double|String|[A-Z]\w*)"
-    r"[ \t]+\w+[ \t]*(?:=[^;]*)?;"
+    r"[ \t]+\w+[ \t]*(?:=[^;\n]*)?;"
 )
-JAVA_FUNC_LINE = r"^[ \t]*(?:(?:public|protected|private|static)[ \t]+)*[\w<>\[\],]+[ \t]+\w+[ \t]*\([^)]*\)"
+JAVA_FUNC_LINE = r"^[ \t]*(?:(?:public|protected|private|static)[ \t]+)*[\w<>\[\],]+[ \t]+\w+[ \t]*\([^)\n]*\)"
 JAVA_IMPORT_LINE = r"^[ \t]*import[ \t]+[\w.]+(?:\.\*)?[ \t]*;"
 JAVA_FIELD_LINE = r"^[ \t]*(?:(?:public|protected|private|static|final)[ \t]+)*[\w<>\[\]]+[ \t]+\w+[ \t]*;"
-JAVA_RETURN_LINE = r"^[ \t]*return(?:[ \t]+(?:\w+|\"[^\"]*\"))?[ \t]*;"
+JAVA_RETURN_LINE = r"^[ \t]*return(?:[ \t]+(?:\w+|\"[^\"\n]*\"))?[ \t]*;"
 JAVA_CLASS_LINE = r"^[ \t]*(?:(?:public|protected|private)[ \t]+)?(?:(?:final|abstract)[ \t]+)?class[ \t]+\w+"
 
 JS_FUNC_DECL = r"\bfunction[ \t]*\*?[ \t]+[A-Za-z_$][\w$]*[ \t]*\("
@@ -105,9 +108,9 @@ JS_FUNC_EXPORT = r"module\.exports\.\w+[ \t]*=[ \t]*(?:async[ \t]+)?(?:function\
 JS_DECL = r"\b(?:var|let|const)[ \t]+[A-Za-z_$][\w$]*"
 JS_IMPORT_LINE = r"^[ \t]*import\b"
 JS_SIMPLE_DECL_LINE = (
-    r"\b(?:var|let|const)[ \t]+[\w$]+[ \t]*(?:;|$|=[ \t]*(?:-?[\w$.]+|\"[^\"]*\"|'[^']*')[ \t]*;?[ \t\r]*$)"
+    r"\b(?:var|let|const)[ \t]+[\w$]+[ \t]*(?:;|$|=[ \t]*(?:-?[\w$.]+|\"[^\"\n]*\"|'[^'\n]*')[ \t]*;?[ \t\r]*$)"
 )
-JS_RETURN_LINE = r"^[ \t]*return(?:[ \t]+(?:-?[\w$.]+|\"[^\"]*\"|'[^']*'))?[ \t]*;?[ \t\r]*$"
+JS_RETURN_LINE = r"^[ \t]*return(?:[ \t]+(?:-?[\w$.]+|\"[^\"\n]*\"|'[^'\n]*'))?[ \t]*;?[ \t\r]*$"
 JS_CLASS_LINE = r"^[ \t]*(?:export[ \t]+)?class[ \t]+\w+"
 JS_STRINGS = r"`(?:[^`\\]|\\[\s\S])*`|" + DQ + "|" + SQ
 JS_BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))

@@ -242,177 +242,156 @@ def _ast_frame(part: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _per_language(rows: pl.DataFrame, cl: pl.DataFrame, ast_future=None) -> list[pl.DataFrame]:
-    """Language-group signals for the rows of each language profile (cl: code lines with _i, profile, line)."""
-    out = []
-    n_cl = pl.col("n_cl")
-    code = pl.col("code")
+def _lines_matching(pattern: str) -> pl.Expr:
+    """Lines of the code part that a line pattern matches (patterns.py: no line pattern matches a
+    newline): in multi-line mode each match runs on to the end of its line, so matches count lines."""
+    return pl.col("code").str.count_matches("(?m)(?:" + pattern + ")[^\n]*")
 
-    def lines_of(profile: str, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
-        return _sum_by(cl.filter(pl.col("profile") == profile), exprs)
 
-    def subset(profile: str, line_exprs: dict[str, pl.Expr], row_exprs: list[pl.Expr]) -> pl.DataFrame | None:
-        part = rows.filter(pl.col("profile") == profile)
-        if part.height == 0:
-            return None
-        counted = lines_of(profile, line_exprs)
-        part = part.join(counted, on=I, how="left").with_columns(*[pl.col(k).fill_null(0) for k in line_exprs])
-        return part.with_columns(*row_exprs)
+def _ascii_ignore_case(word: str) -> str:
+    """A pattern for `word in line.lower()`, for ASCII words whose only "i" (if any) starts them: no
+    other character lowercases to an ASCII letter but İ, whose "i̇" is followed by a combining dot."""
+    return "".join(f"[{c}{c.upper()}]" for c in word)
 
-    line = pl.col("line")
-    # python
-    part = rows.filter(pl.col("profile") == "python")
-    if part.height:
-        q = "qsc_codepython_"
-        ast_frame = ast_future.result() if ast_future is not None else _ast_frame(part)
-        lower = line.str.to_lowercase()
-        counted = lines_of("python", {
-            "pass": lower.str.contains("pass", literal=True),
-            "imp": lower.str.contains("import", literal=True),
-            "prt": line.str.contains("print", literal=True),
-            "ret": line.str.contains(P.PY_RETURN_LINE),
-        })
-        part = part.join(ast_frame, on=I).join(counted, on=I, how="left").with_columns(
-            pl.col("pass", "imp", "prt", "ret").fill_null(0)
-        )
-        out.append(part.select(
-            I,
-            pl.col("ok").alias(q + "cate_ast"),
-            _div(pl.col("pass"), n_cl, 0.0).alias(q + "frac_lines_pass"),
-            _div(pl.col("imp"), n_cl, 0.0).alias(q + "frac_lines_import"),
-            _div(pl.col("prt"), n_cl).alias(q + "frac_lines_print"),
-            _div(pl.col("defs"), n_cl).alias(q + "frac_lines_func_ratio"),
-            pl.col("vz").alias(q + "cate_var_zero"),
-            _div(pl.col("simple"), n_cl).alias(q + "frac_lines_simplefunc"),
-            _div(pl.col("defs") + pl.col("imp") + pl.col("classes") + pl.col("ret") + pl.col("cassign"), n_cl).alias(q + "score_lines_no_logic"),
-        ))
-    # c / cpp
-    for profile, q in (("c", "qsc_codec_"), ("cpp", "qsc_codecpp_")):
-        printing = line.str.contains("printf", literal=True)
-        if profile == "cpp":
-            printing = printing | line.str.contains("cout", literal=True)
-        part = subset(profile, {
-            "inc": line.str.contains(P.C_INCLUDE_LINE), "uninit": line.str.contains(P.C_UNINIT_LINE),
-            "ret": line.str.contains(P.C_RETURN_LINE), "cls": line.str.contains(P.C_CLASS_LINE),
-            "pre": line.str.contains(P.C_PREPROC_LINE), "prt": printing, "goto": line.str.contains("goto", literal=True),
-        }, [code.str.count_matches(P.C_FUNC).alias("funcs")])
-        if part is not None:
-            out.append(part.select(
-                I,
-                _div(pl.col("funcs"), n_cl).alias(q + "frac_lines_func_ratio"),
-                code.str.count_matches(P.C_MAIN).cast(pl.Float64).alias(q + "nums_lines_main"),
-                _div(pl.col("funcs") + pl.col("inc") + pl.col("uninit") + pl.col("ret") + pl.col("cls"), n_cl).alias(q + "score_lines_no_logic"),
-                pl.when(~_ext().is_in(list(P.C_HEADER_EXTS))).then(_div(pl.col("pre"), n_cl)).alias(q + "frac_lines_preprocessor_directives"),
-                _div(pl.col("prt"), n_cl).alias(q + "frac_lines_print"),
-                code.str.slice(0, 200).str.contains("bits/stdc++.h", literal=True).alias(q + "cate_bitsstdc"),
-                _div(pl.col("goto"), n_cl).alias(q + "frac_lines_goto"),
-                (~code.str.contains(P.C_VAR)).alias(q + "cate_var_zero"),
-            ))
-    # csharp
-    q = "qsc_codecsharp_"
-    part = subset("csharp", {
-        "head": line.str.contains(P.CS_FUNC_LINE), "using": line.str.contains(P.CS_USING_LINE),
-        "uninit": line.str.contains(P.CS_UNINIT_LINE), "ret": line.str.contains(P.CS_RETURN_LINE),
-        "cls": line.str.contains(P.CS_CLASS_LINE), "prt": line.str.contains("Console.WriteLine", literal=True),
-    }, [])
-    if part is not None:
-        out.append(part.select(
-            I,
-            _div(pl.col("head"), n_cl).alias(q + "frac_lines_func_ratio"),
-            pl.lit(False).alias(q + "cate_var_zero"),
-            _div(pl.col("head") + pl.col("using") + pl.col("uninit") + pl.col("ret") + pl.col("cls"), n_cl).alias(q + "score_lines_no_logic"),
-            _div(pl.col("prt"), n_cl).alias(q + "frac_lines_print"),
-        ))
-    # go
-    q = "qsc_codego_"
-    part = subset("go", {
-        "func": line.str.contains(P.GO_FUNC_LINE), "imp": line.str.contains(P.GO_IMPORT_LINE),
-        "var": line.str.contains(P.GO_VAR_LINE), "ret": line.str.contains(P.GO_RETURN_LINE),
-        "typ": line.str.contains(P.GO_TYPE_LINE), "prt": line.str.contains("fmt.Print", literal=True),
-    }, [])
-    if part is not None:
-        out.append(part.select(
-            I,
-            pl.col("path").fill_null("").str.split("/").list.last().str.to_lowercase().str.ends_with("_test.go").alias(q + "cate_testfile"),
-            _div(pl.col("func"), n_cl).alias(q + "frac_lines_func_ratio"),
-            pl.lit(False).alias(q + "cate_var_zero"),
-            _div(pl.col("func") + pl.col("imp") + pl.col("var") + pl.col("ret") + pl.col("typ"), n_cl).alias(q + "score_lines_no_logic"),
-            _div(pl.col("prt"), n_cl).alias(q + "frac_lines_print"),
-        ))
-    # java
-    q = "qsc_codejava_"
-    part = subset("java", {
-        "var": line.str.contains(P.JAVA_VAR_LINE), "head": line.str.contains(P.JAVA_FUNC_LINE),
-        "imp": line.str.contains(P.JAVA_IMPORT_LINE), "field": line.str.contains(P.JAVA_FIELD_LINE),
-        "ret": line.str.contains(P.JAVA_RETURN_LINE), "cls": line.str.contains(P.JAVA_CLASS_LINE),
-        "prt": line.str.contains("System.out.print", literal=True),
-    }, [])
-    if part is not None:
-        out.append(part.select(
-            I,
-            (pl.col("var") == 0).alias(q + "cate_var_zero"),
-            _div(pl.col("head"), n_cl).alias(q + "frac_lines_func_ratio"),
-            _div(pl.col("head") + pl.col("imp") + pl.col("field") + pl.col("ret") + pl.col("cls"), n_cl).alias(q + "score_lines_no_logic"),
-            _div(pl.col("prt"), n_cl).alias(q + "frac_lines_print"),
-        ))
-    # javascript
-    q = "qsc_codejavascript_"
-    bare = code.str.replace_all(P.JS_STRINGS, "")
-    balanced = pl.all_horizontal(
-        [bare.str.count_matches(a, literal=True) == bare.str.count_matches(b, literal=True) for a, b in P.JS_BRACKETS]
+
+def _code_line_counts(rows: pl.DataFrame) -> pl.DataFrame:
+    data, offsets = K.utf8_buffers(rows["code"])
+    counts = K.code_line_counts(data, offsets, K.character_classes(data))
+    return rows.with_columns(pl.Series("n_cl", counts[:, K.CODE_LINES]), pl.Series("dup_lines", counts[:, K.DUPE_LINES]))
+
+
+def _per_line(count: pl.Expr, empty=None) -> pl.Expr:
+    return _div(count, pl.col("n_cl"), empty)
+
+
+def _line_family(q: str, funcs: pl.Expr, logic: tuple[str, ...], printing: str) -> list[pl.Expr]:
+    """The signals every language group has: function lines, "no logic" lines (functions plus lines
+    matching any of `logic`, once per pattern) and print lines, each per non-blank code line."""
+    no_logic = funcs + pl.sum_horizontal(_lines_matching(p) for p in logic)
+    return [
+        _per_line(funcs).alias(q + "frac_lines_func_ratio"),
+        _per_line(no_logic).alias(q + "score_lines_no_logic"),
+        _per_line(_lines_matching(printing)).alias(q + "frac_lines_print"),
+    ]
+
+
+def _python_signals(part: pl.DataFrame, ast_frame: pl.DataFrame) -> pl.DataFrame:
+    q = "qsc_codepython_"
+    imports = pl.col("imports")
+    part = part.join(ast_frame, on=I).with_columns(_lines_matching(_ascii_ignore_case("import")).alias("imports"))
+    no_logic = pl.col("defs") + imports + pl.col("classes") + _lines_matching(P.PY_RETURN_LINE) + pl.col("cassign")
+    return part.select(
+        I,
+        pl.col("ok").alias(q + "cate_ast"),
+        _per_line(_lines_matching(_ascii_ignore_case("pass")), 0.0).alias(q + "frac_lines_pass"),
+        _per_line(imports, 0.0).alias(q + "frac_lines_import"),
+        _per_line(_lines_matching("print")).alias(q + "frac_lines_print"),
+        _per_line(pl.col("defs")).alias(q + "frac_lines_func_ratio"),
+        pl.col("vz").alias(q + "cate_var_zero"),
+        _per_line(pl.col("simple")).alias(q + "frac_lines_simplefunc"),
+        _per_line(no_logic).alias(q + "score_lines_no_logic"),
     )
-    part = subset("javascript", {
-        "imp": line.str.contains(P.JS_IMPORT_LINE), "decl": line.str.contains(P.JS_SIMPLE_DECL_LINE),
-        "ret": line.str.contains(P.JS_RETURN_LINE), "cls": line.str.contains(P.JS_CLASS_LINE),
-        "prt": line.str.contains("console.log", literal=True),
-    }, [
+
+
+def _c_signals(part: pl.DataFrame, q: str, printing: str) -> pl.DataFrame:
+    code = pl.col("code")
+    funcs = pl.col("funcs")
+    part = part.with_columns(code.str.count_matches(P.C_FUNC).alias("funcs"))
+    return part.select(
+        I,
+        *_line_family(q, funcs, (P.C_INCLUDE_LINE, P.C_UNINIT_LINE, P.C_RETURN_LINE, P.C_CLASS_LINE), printing),
+        code.str.count_matches(P.C_MAIN).cast(pl.Float64).alias(q + "nums_lines_main"),
+        pl.when(~_ext().is_in(list(P.C_HEADER_EXTS))).then(_per_line(_lines_matching(P.C_PREPROC_LINE))).alias(q + "frac_lines_preprocessor_directives"),
+        code.str.slice(0, 200).str.contains("bits/stdc++.h", literal=True).alias(q + "cate_bitsstdc"),
+        _per_line(_lines_matching("goto")).alias(q + "frac_lines_goto"),
+        (~code.str.contains(P.C_VAR)).alias(q + "cate_var_zero"),
+    )
+
+
+def _csharp_signals(part: pl.DataFrame) -> pl.DataFrame:
+    q = "qsc_codecsharp_"
+    funcs = _lines_matching(P.CS_FUNC_LINE)
+    logic = (P.CS_USING_LINE, P.CS_UNINIT_LINE, P.CS_RETURN_LINE, P.CS_CLASS_LINE)
+    return part.select(I, *_line_family(q, funcs, logic, r"Console\.WriteLine"), pl.lit(False).alias(q + "cate_var_zero"))
+
+
+def _go_signals(part: pl.DataFrame) -> pl.DataFrame:
+    q = "qsc_codego_"
+    funcs = _lines_matching(P.GO_FUNC_LINE)
+    logic = (P.GO_IMPORT_LINE, P.GO_VAR_LINE, P.GO_RETURN_LINE, P.GO_TYPE_LINE)
+    test_file = pl.col("path").fill_null("").str.split("/").list.last().str.to_lowercase().str.ends_with("_test.go")
+    return part.select(I, *_line_family(q, funcs, logic, r"fmt\.Print"), pl.lit(False).alias(q + "cate_var_zero"), test_file.alias(q + "cate_testfile"))
+
+
+def _java_signals(part: pl.DataFrame) -> pl.DataFrame:
+    q = "qsc_codejava_"
+    funcs = _lines_matching(P.JAVA_FUNC_LINE)
+    logic = (P.JAVA_IMPORT_LINE, P.JAVA_FIELD_LINE, P.JAVA_RETURN_LINE, P.JAVA_CLASS_LINE)
+    var_zero = _lines_matching(P.JAVA_VAR_LINE) == 0
+    return part.select(I, *_line_family(q, funcs, logic, r"System\.out\.print"), var_zero.alias(q + "cate_var_zero"))
+
+
+def _javascript_signals(part: pl.DataFrame) -> pl.DataFrame:
+    """Without a parser: brackets outside strings must balance (cate_ast); the rest needs that."""
+    q = "qsc_codejavascript_"
+    code = pl.col("code")
+    bare = code.str.replace_all(P.JS_STRINGS, "")
+    balanced = pl.all_horizontal(bare.str.count_matches(a, literal=True) == bare.str.count_matches(b, literal=True) for a, b in P.JS_BRACKETS)
+    part = part.with_columns(
         balanced.alias("ok"),
-        (code.str.count_matches(P.JS_FUNC_DECL) + code.str.count_matches(P.JS_FUNC_VAR) + code.str.count_matches(P.JS_FUNC_EXPORT)).alias("funcs"),
         code.str.count_matches(P.JS_FUNC_VAR).alias("fvar"),
-        code.str.count_matches(P.JS_DECL).alias("decls"),
-    ])
-    if part is not None:
-        ok = pl.col("ok")
-        out.append(part.select(
-            I,
-            ok.alias(q + "cate_ast"),
-            _div(pl.col("prt"), n_cl).alias(q + "frac_lines_print"),
-            pl.when(ok).then(pl.col("decls") == pl.col("fvar")).alias(q + "cate_var_zero"),
-            pl.when(ok).then(_div(pl.col("funcs"), n_cl)).alias(q + "frac_lines_func_ratio"),
-            pl.when(ok).then(_div(pl.col("funcs") + pl.col("imp") + pl.col("decl") + pl.col("ret") + pl.col("cls"), n_cl)).alias(q + "score_lines_no_logic"),
-        ))
-    # html
+        (code.str.count_matches(P.JS_FUNC_DECL) + code.str.count_matches(P.JS_FUNC_EXPORT)).alias("fother"),
+    )
+    ok, fvar = pl.col("ok"), pl.col("fvar")
+    funcs = fvar + pl.col("fother")
+    family = _line_family(q, funcs, (P.JS_IMPORT_LINE, P.JS_SIMPLE_DECL_LINE, P.JS_RETURN_LINE, P.JS_CLASS_LINE), r"console\.log")
+    return part.select(
+        I,
+        ok.alias(q + "cate_ast"),
+        *[pl.when(ok).then(e).alias(e.meta.output_name()) for e in family[:2]],
+        family[2],
+        pl.when(ok).then(code.str.count_matches(P.JS_DECL) == fvar).alias(q + "cate_var_zero"),
+    )
+
+
+def _html_signals(part: pl.DataFrame) -> pl.DataFrame:
     q = "qsc_codehtml_"
-    part = rows.filter(pl.col("profile") == "html")
-    if part.height:
-        visible = pl.col("text").str.replace_all(P.HTML_DROP, "").str.replace_all(P.HTML_TAG, "").str.replace_all(P.HTML_ENTITY, "&")
-        out.append(part.select(
-            I,
-            pl.lit(True).alias(q + "cate_ast"),
-            visible.str.len_chars().cast(pl.Float64).alias(q + "num_chars_text"),
-            _div(visible.str.len_chars(), pl.col("text").str.len_chars()).alias(q + "frac_words_text"),
-        ))
+    visible = pl.col("text").str.replace_all(P.HTML_DROP, "").str.replace_all(P.HTML_TAG, "").str.replace_all(P.HTML_ENTITY, "&")
+    return part.select(
+        I,
+        pl.lit(True).alias(q + "cate_ast"),
+        visible.str.len_chars().cast(pl.Float64).alias(q + "num_chars_text"),
+        _div(visible.str.len_chars(), pl.col("_chars")).alias(q + "frac_words_text"),
+    )
+
+
+def _per_language(rows: pl.DataFrame, ast_future=None) -> list[pl.DataFrame]:
+    """Language-group signals, one frame per language profile present in `rows`."""
+    groups = {
+        "python": lambda part: _python_signals(part, ast_future.result() if ast_future is not None else _ast_frame(part)),
+        "c": lambda part: _c_signals(part, "qsc_codec_", "printf"),
+        "cpp": lambda part: _c_signals(part, "qsc_codecpp_", "printf|cout"),
+        "csharp": _csharp_signals,
+        "go": _go_signals,
+        "java": _java_signals,
+        "javascript": _javascript_signals,
+        "html": _html_signals,
+    }
+    out = []
+    for profile, signals_of in groups.items():
+        part = rows.filter(pl.col("profile") == profile)
+        if part.height:
+            out.append(signals_of(part))
     return out
 
 
 def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
     pre = "qsc_code_"
-    rows = _split_code(rows)
+    rows = _code_line_counts(_split_code(rows))
+    strings = _string_signals(rows)
+    rows = rows.join(strings, on=I, how="left")
     length = pl.col("_chars")
     code_len = pl.col("code").str.len_chars()
-
-    cl = _lines(rows, "code", ["profile"]).filter(pl.col("line").str.strip_chars(P.WS_CHARS) != "")
-    cl = cl.with_columns(pl.col("line").str.replace_all(P.WS, "").alias("sq"))
-    per_line = cl.with_columns((pl.len().over(I, "sq") > 1).alias("dup")).group_by(I).agg(
-        pl.len().alias("n_cl"),
-        (pl.col("dup") & (pl.col("sq") != "},") & (pl.col("sq").str.len_chars() > 1)).sum().alias("dup_lines"),
-        pl.col("line").str.to_lowercase().str.contains("assert", literal=True).sum().alias("assert"),
-        pl.col("line").str.contains(P.STRING_CONCAT).sum().alias("concat"),
-    )
-    strings = _string_signals(rows)
-    rows = rows.join(per_line, on=I, how="left").join(strings, on=I, how="left").with_columns(
-        pl.col("n_cl", "dup_lines", "assert", "concat").fill_null(0)
-    )
     size = pl.col("text").str.len_bytes()
     if "size" in rows.columns:
         size = pl.col("size").fill_null(size)
@@ -421,7 +400,6 @@ def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
         lens = pl.col("text").str.extract_all(pattern).list.eval(pl.element().str.len_chars())
         return ((lens.list.max() > 1024) | (lens.list.sum() > 0.5 * length)).fill_null(False)
 
-    n_cl = pl.col("n_cl")
     general = rows.select(
         I,
         *_char_signals(pre),
@@ -433,19 +411,19 @@ def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
         _div(pl.col("comment_len"), length).alias(pre + "frac_chars_comments"),
         pl.col("text").str.slice(0, 100).str.contains("<?xml version=", literal=True).alias(pre + "cate_xml_start"),
         pl.col("text").str.slice(0, 200).str.to_lowercase().str.contains(P.AUTOGEN).alias(pre + "cate_autogen"),
-        _div(pl.col("dup_lines"), n_cl).alias(pre + "frac_lines_dupe_lines"),
-        _div(pl.col("long_lines"), n_cl).alias(pre + "frac_lines_long_string"),
+        _per_line(pl.col("dup_lines")).alias(pre + "frac_lines_dupe_lines"),
+        _per_line(pl.col("long_lines")).alias(pre + "frac_lines_long_string"),
         _div(pl.col("str_chars"), code_len).alias(pre + "frac_chars_string_length"),
         _div(pl.col("long_chars"), code_len).alias(pre + "frac_chars_long_word_length"),
-        _div(pl.col("concat"), n_cl).alias(pre + "frac_lines_string_concat"),
+        _per_line(_lines_matching(P.STRING_CONCAT)).alias(pre + "frac_lines_string_concat"),
         pl.any_horizontal([encoded(p) for p in P.ENCODED]).alias(pre + "cate_encoded_data"),
         _div(_match_chars("code", P.HEX_WORD), code_len).alias(pre + "frac_chars_hex_words"),
         _div(pl.col("comment_text").str.count_matches(r"(?im)^[^\n]*(?:your code here|fixme|todo)"), _num_lines()).alias(pre + "frac_lines_prompt_comments"),
-        _div(pl.col("assert"), n_cl).alias(pre + "frac_lines_assert"),
+        _per_line(_lines_matching(_ascii_ignore_case("assert"))).alias(pre + "frac_lines_assert"),
     )
     words = _word_signals(rows, pre, doc=False)
     out = general.join(words, on=I, how="left")
-    for part in _per_language(rows, cl, ast_future):
+    for part in _per_language(rows, ast_future):
         out = out.join(part, on=I, how="left", coalesce=True)
         dupes = [c for c in out.columns if c.endswith("_right")]
         if dupes:
