@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import sysconfig
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -74,9 +75,12 @@ class Corpus:
 
 
 def default_source_roots() -> list[tuple[Path, str]]:
-    """(root, glob) pairs: every pyenv CPython's stdlib .py files and the C headers under /usr/include."""
+    """(root, glob) pairs: every pyenv CPython's stdlib .py files, the running environment's installed
+    packages (a large corpus needs them: the stdlibs and headers alone give ~90 MB) and the C headers under
+    /usr/include."""
     roots = [(Path(p), "**/*.py") for p in sorted(Path("/").glob("root/.pyenv/versions/3.*/lib/python3.*"))]
     roots += [(Path(p), "**/*.py") for p in sorted(Path("/usr/lib").glob("python3.*"))]
+    roots.append((Path(sysconfig.get_paths()["purelib"]), "**/*.py"))
     roots.append((Path("/usr/include"), "**/*.h"))
     return roots
 
@@ -87,16 +91,18 @@ def collect_sources(
     """(relative path, text) of up to `max_files` distinct files, about half Python and half C headers.
 
     One file per relative path (the stdlib of several interpreter versions holds near-copies of every
-    module: a random version is taken) and one per content; `site-packages` is skipped."""
+    module: a random version is taken) and one per content; package folders (`site-packages`) inside a
+    root are skipped, so installed packages come only from a root that is such a folder itself."""
     by_kind: dict[str, dict[str, list[Path]]] = {}
     for root, pattern in roots if roots is not None else default_source_roots():
         if not root.is_dir():
             continue
         kind = pattern.rsplit(".", 1)[-1]
         for path in root.glob(pattern):
-            if "site-packages" in path.parts or "dist-packages" in path.parts or path.is_symlink() or not path.is_file():
+            rel_parts = path.relative_to(root).parts
+            if "site-packages" in rel_parts or "dist-packages" in rel_parts or path.is_symlink() or not path.is_file():
                 continue
-            rel = path.relative_to(root).as_posix()
+            rel = "/".join(rel_parts)
             by_kind.setdefault(kind, {}).setdefault(rel, []).append(path)
     rng = random.Random(seed)
     pools = []

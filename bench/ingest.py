@@ -109,11 +109,19 @@ class Measured(NamedTuple):
     stderr: str
 
 
+GNU_TIME = Path("/usr/bin/time")
+
+
 def run_measured(cmd: list[str], cwd: str | Path | None = None, env: dict | None = None) -> Measured:
-    """Run `cmd`; wall seconds and peak RSS (bytes) of its process tree. Raises when it fails."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    """Run `cmd`; wall seconds and peak RSS (bytes) of its process tree. Raises when it fails.
+
+    Peak RSS: the process tree sampled every POLL_S, and the command's own maximum from GNU time when the
+    machine has it. Not this process's rusage of the child: Linux starts a forked child's maxrss at the
+    parent's RSS, so every tool would report at least the benchmark's own memory."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, tempfile.NamedTemporaryFile("r") as peak:
+        wrapped = [str(GNU_TIME), "-f", "%M", "-o", peak.name, *cmd] if GNU_TIME.is_file() else cmd
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
+        proc = subprocess.Popen(wrapped, cwd=cwd, env=env, stdout=out, stderr=err)
         done = threading.Event()
         sampled = [0]
 
@@ -137,7 +145,7 @@ def run_measured(cmd: list[str], cwd: str | Path | None = None, env: dict | None
 
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, not all children's
+        _, status, _usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
         done.set()
@@ -145,9 +153,11 @@ def run_measured(cmd: list[str], cwd: str | Path | None = None, env: dict | None
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
+        reported = peak.read().strip().splitlines()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{stderr[-3000:]}")
-    return Measured(seconds, max(sampled[0], usage.ru_maxrss * 1024), stdout, stderr)
+    own_peak = int(reported[-1]) * 1024 if reported and reported[-1].isdigit() else 0
+    return Measured(seconds, max(sampled[0], own_peak), stdout, stderr)
 
 
 def _env() -> dict:

@@ -1,4 +1,5 @@
-"""Ordered, bounded parallel map over batches: the unit of work runs in worker processes (Ray later).
+"""Ordered, bounded parallel map over batches: the unit of work runs in worker processes (Ray later), or in
+threads when it releases the GIL (numba kernels), which spares pickling the batches.
 
 Each item is (context, argument): the argument goes to a worker, the context (ids, metadata) stays
 here and comes back with the result, in input order. At most `workers + 1` batches are in flight,
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 C = TypeVar("C")
@@ -18,16 +19,24 @@ R = TypeVar("R")
 
 
 def ordered_map(
-    fn: Callable[[Any], R], items: Iterable[tuple[C, Any]], workers: int = 2, start_method: str | None = None
+    fn: Callable[[Any], R],
+    items: Iterable[tuple[C, Any]],
+    workers: int = 2,
+    start_method: str | None = None,
+    threads: bool = False,
 ) -> Iterator[tuple[C, R]]:
     """`start_method="spawn"` for work that uses Polars: forking a process whose Polars thread pool is
-    running can deadlock the child."""
+    running can deadlock the child. `threads=True` runs `fn` in threads of this process instead."""
     if workers <= 1:
         for context, argument in items:
             yield context, fn(argument)
         return
-    mp_context = multiprocessing.get_context(start_method) if start_method else None
-    with ProcessPoolExecutor(workers, mp_context=mp_context) as pool:
+    pool: Executor
+    if threads:
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="codelake-worker")
+    else:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start_method) if start_method else None)
+    with pool:
         in_flight: deque = deque()
         for context, argument in items:
             in_flight.append((context, pool.submit(fn, argument)))

@@ -2,15 +2,16 @@
 
 Incremental: a file's signature is computed the first time it reaches fuzzy dedup with given parameters
 and appended to `fuzzy_signatures`; later dumps only add theirs. Texts stream from `raw_files` in Arrow
-batches (read a batch ahead in a background thread) and their UTF-8 buffers are hashed in place by the
-numba kernel on a pool of threads, one range of texts per core (`signature_batch` is the pure unit of
-work a Ray task could run over a shard).
+batches (read ahead in a background thread) and their UTF-8 buffers are hashed in place by the numba
+kernel, one batch per worker thread (`signature_batch` is the pure unit of work a Ray task could run over
+a shard).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import duckdb
 import numpy as np
@@ -22,6 +23,7 @@ from codelake.fuzzy_dedup.minhash import MinHasher
 from codelake.lake import Lake
 from codelake.lake.prefetch import prefetched
 from codelake.lake.sql import refresh_views
+from codelake.parallel import ordered_map
 
 SIGNATURES_TABLE = "fuzzy_signatures"
 
@@ -104,14 +106,15 @@ def add_missing_signatures(
     added = [0]
     pending = _pending(con.cursor(), params, lake.exists(SIGNATURES_TABLE), batch_docs)
 
-    def batches(pool: ThreadPoolExecutor) -> Iterator[pa.RecordBatch]:
-        for doc_ids, texts in prefetched(pending):
-            yield _as_batch(doc_ids, params, signature_batch(texts, params, pool))
+    def batches() -> Iterator[pa.RecordBatch]:
+        # One batch per thread, up to `workers` batches hashing while this thread encodes and writes the last
+        # one's Parquet and the prefetch thread reads the next texts: every stage keeps a core busy.
+        for doc_ids, result in ordered_map(partial(signature_batch, params=params), prefetched(pending), workers, threads=True):
+            yield _as_batch(doc_ids, params, result)
             added[0] += len(doc_ids)
             if progress:
                 progress(added[0])
 
-    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="codelake-minhash") as pool:
-        lake.write(SIGNATURES_TABLE, batches(pool), SIGNATURES_SCHEMA, partition_by=["params"], append=True)
+    lake.write(SIGNATURES_TABLE, batches(), SIGNATURES_SCHEMA, partition_by=["params"], append=True)
     refresh_views(con, lake)
     return added[0]
