@@ -438,3 +438,121 @@ def code_line_counts(data, offsets, classes):
             dupes += counted[j] and table_counts[slots[j]] > 1
         out[d, DUPE_LINES] = dupes
     return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _find(data, i, end, quote, run, stop_at_newline):
+    """Where the first run of `run` `quote` bytes at or after i starts, or -1 (also at a newline
+    first when stop_at_newline: the regex's `.` does not cross lines)."""
+    while i + run <= end:
+        b = data[i]
+        if stop_at_newline and b == 10:
+            return -1
+        if b == quote and (run == 1 or (data[i + 1] == quote and data[i + 2] == quote)):
+            return i
+        i += 1
+    return -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _string_match(data, i, end, stop_at_newline):
+    """The content span (start, end) of patterns.STR_A (or STR_B when stop_at_newline) matching at i,
+    after the quotes string_content strips, and where the match ends; start -1 if none matches."""
+    q = data[i]
+    if i + 2 < end and data[i + 1] == q and data[i + 2] == q:
+        j = _find(data, i + 3, end, q, 3, stop_at_newline)
+        if j >= 0:
+            return i + 3, j, j + 3
+    j = _find(data, i + 1, end, q, 1, stop_at_newline)
+    if j >= 0:
+        return i + 1, j, j + 1
+    return -1, -1, i + 1
+
+
+@njit(cache=True, nogil=True)
+def _long_lines(data, start, end, classes):
+    """Lines of a string's content with more than 20 runs of non-space characters."""
+    lines = runs = 0
+    in_run = False
+    i = start
+    while i < end:
+        cp, width = _decode(data, i)
+        i += width
+        if cp == 10:
+            lines += runs > 20
+            runs = 0
+            in_run = False
+        elif classes[cp] & WS:
+            in_run = False
+        elif not in_run:
+            in_run = True
+            runs += 1
+    return lines + (runs > 20)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _has_url(data, start, end):
+    """patterns.HTTP inside a word (no spaces): http:// or https:// with a character after it."""
+    for i in range(start, end - 7):
+        if data[i] == 104 and data[i + 1] == 116 and data[i + 2] == 116 and data[i + 3] == 112:
+            k = i + 4 + (data[i + 4] == 115)
+            if k + 3 < end and data[k] == 58 and data[k + 1] == 47 and data[k + 2] == 47:
+                return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _string_chars(data, start, end, classes):
+    """(characters, characters of words of 21+ non-space characters without a URL) of a string's content."""
+    chars = long_chars = 0
+    word_start = -1
+    word_chars = 0
+    i = start
+    while i <= end:
+        if i < end:
+            cp, width = _decode(data, i)
+            space = (classes[cp] & WS) != 0
+        else:
+            width, space = 1, True
+        if space:
+            if word_start >= 0 and word_chars >= 21 and not _has_url(data, word_start, i):
+                long_chars += word_chars
+            word_start = -1
+            word_chars = 0
+        else:
+            if word_start < 0:
+                word_start = i
+            word_chars += 1
+        chars += i < end
+        i += width
+    return chars, long_chars
+
+
+# Columns of string_counts' result.
+LONG_STRING_LINES, STRING_CHARS, LONG_WORD_CHARS = range(3)
+
+
+@njit(cache=True, nogil=True)
+def string_counts(data, offsets, classes):
+    """Per code text, over its string literals (patterns.STR_A / STR_B, contents as string_content
+    takes them): string lines with more than 20 words (STR_A), string characters and characters of
+    long words that are not URLs (STR_B)."""
+    out = np.zeros((offsets.size - 1, 3), dtype=np.int64)
+    for d in range(offsets.size - 1):
+        start, end = offsets[d], offsets[d + 1]
+        for single_line in (False, True):
+            i = start
+            while i < end:
+                if data[i] != 39 and data[i] != 34:
+                    i += 1
+                    continue
+                a, b, i = _string_match(data, i, end, single_line)
+                if a < 0:
+                    continue
+                if single_line:
+                    chars, long_chars = _string_chars(data, a, b, classes)
+                    out[d, STRING_CHARS] += chars
+                    out[d, LONG_WORD_CHARS] += long_chars
+                else:
+                    out[d, LONG_STRING_LINES] += _long_lines(data, a, b, classes)
+    return out

@@ -49,17 +49,6 @@ def _lines(rows: pl.DataFrame, col: str, keep: list[str] | None = None) -> pl.Da
     )
 
 
-def _sum_by(frame: pl.DataFrame, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
-    return frame.group_by(I).agg(*[e.cast(pl.Int64).sum().alias(k) for k, e in exprs.items()])
-
-
-def _attach(rows: pl.DataFrame, parts: list[pl.DataFrame], fill: dict[str, object]) -> pl.DataFrame:
-    out = rows.select(I)
-    for part in parts:
-        out = out.join(part, on=I, how="left")
-    return out.with_columns(*[pl.col(k).fill_null(v) for k, v in fill.items() if k in out.columns])
-
-
 # ---------------------------------------------------------------- per-character counts (kernels.char_counts)
 
 
@@ -202,22 +191,19 @@ def _split_code(rows: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(out, how="diagonal_relaxed")
 
 
-def _string_signals(rows: pl.DataFrame) -> pl.DataFrame:
-    def contents(pattern: str) -> pl.DataFrame:
-        m = rows.select(I, pl.col("code").str.extract_all(pattern).alias("s")).explode("s", empty_as_null=True).drop_nulls("s")
-        d = pl.when(pl.col("s").str.starts_with("'''") | pl.col("s").str.starts_with('"""')).then(3).otherwise(1)
-        return m.select(I, pl.col("s").str.slice(d, pl.col("s").str.len_chars() - 2 * d).alias("s"))
-
-    a = contents(P.STR_A)
-    pieces = a.with_columns(pl.col("s").str.split("\n")).explode("s", empty_as_null=True)
-    long_lines = pieces.group_by(I).agg((pl.col("s").str.count_matches(P.WORD_RUN) > 20).sum().alias("long_lines"))
-    b = contents(P.STR_B)
-    str_chars = b.group_by(I).agg(pl.col("s").str.len_chars().cast(pl.Int64).sum().alias("str_chars"))
-    lw = b.select(I, pl.col("s").str.extract_all(P.LONG_WORD).alias("w")).explode("w", empty_as_null=True).drop_nulls("w")
-    long_chars = lw.filter(~pl.col("w").str.contains(P.HTTP)).group_by(I).agg(
-        pl.col("w").str.len_chars().cast(pl.Int64).sum().alias("long_chars")
+def _code_line_counts(rows: pl.DataFrame) -> pl.DataFrame:
+    """Non-blank and duplicate code lines, and the string-literal counts, of each file's code part."""
+    data, offsets = K.utf8_buffers(rows["code"])
+    classes = K.character_classes(data)
+    lines = K.code_line_counts(data, offsets, classes)
+    strings = K.string_counts(data, offsets, classes)
+    return rows.with_columns(
+        pl.Series("n_cl", lines[:, K.CODE_LINES]),
+        pl.Series("dup_lines", lines[:, K.DUPE_LINES]),
+        pl.Series("long_lines", strings[:, K.LONG_STRING_LINES]),
+        pl.Series("str_chars", strings[:, K.STRING_CHARS]),
+        pl.Series("long_chars", strings[:, K.LONG_WORD_CHARS]),
     )
-    return _attach(rows, [long_lines, str_chars, long_chars], {"long_lines": 0, "str_chars": 0, "long_chars": 0})
 
 
 def _ext() -> pl.Expr:
@@ -252,12 +238,6 @@ def _ascii_ignore_case(word: str) -> str:
     """A pattern for `word in line.lower()`, for ASCII words whose only "i" (if any) starts them: no
     other character lowercases to an ASCII letter but İ, whose "i̇" is followed by a combining dot."""
     return "".join(f"[{c}{c.upper()}]" for c in word)
-
-
-def _code_line_counts(rows: pl.DataFrame) -> pl.DataFrame:
-    data, offsets = K.utf8_buffers(rows["code"])
-    counts = K.code_line_counts(data, offsets, K.character_classes(data))
-    return rows.with_columns(pl.Series("n_cl", counts[:, K.CODE_LINES]), pl.Series("dup_lines", counts[:, K.DUPE_LINES]))
 
 
 def _per_line(count: pl.Expr, empty=None) -> pl.Expr:
@@ -388,8 +368,6 @@ def _per_language(rows: pl.DataFrame, ast_future=None) -> list[pl.DataFrame]:
 def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
     pre = "qsc_code_"
     rows = _code_line_counts(_split_code(rows))
-    strings = _string_signals(rows)
-    rows = rows.join(strings, on=I, how="left")
     length = pl.col("_chars")
     code_len = pl.col("code").str.len_chars()
     size = pl.col("text").str.len_bytes()
