@@ -556,3 +556,133 @@ def string_counts(data, offsets, classes):
                 else:
                     out[d, LONG_STRING_LINES] += _long_lines(data, a, b, classes)
     return out
+
+
+# Comment styles of patterns.SPLIT, as split_code's `styles` argument takes them.
+STYLES = ("none", "c", "hash", "python", "dash", "markup")
+_C, _HASH, _PYTHON, _DASH, _MARKUP = range(1, 6)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _quoted_end(data, i, end):
+    """End of patterns.DQ / SQ (by the quote at i) matching at i, or -1."""
+    q = data[i]
+    j = i + 1
+    while j < end:
+        b = data[j]
+        if b == q:
+            return j + 1
+        if b == 10:
+            return -1
+        if b == 92:  # a backslash escapes any character but a newline
+            if j + 1 >= end or data[j + 1] == 10:
+                return -1
+            j += 2
+        else:
+            j += 1
+    return -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _closing_end(data, i, end, c0, c1, c2, run):
+    """End of the first `run`-byte closer (c0 c1 [c2]) starting at or after i, or -1: a lazy [\\s\\S]*?."""
+    while i + run <= end:
+        if data[i] == c0 and data[i + 1] == c1 and (run == 2 or data[i + 2] == c2):
+            return i + run
+        i += 1
+    return -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _triple_end(data, i, end):
+    """End of patterns.TRIPLE matching at i, or -1."""
+    q = data[i]
+    if (q == 34 or q == 39) and i + 2 < end and data[i + 1] == q and data[i + 2] == q:
+        return _closing_end(data, i + 3, end, q, q, q, 3)
+    return -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _line_end(data, i, end):
+    while i < end and data[i] != 10:
+        i += 1
+    return i
+
+
+@njit(cache=True, nogil=True)
+def _next_match(data, i, start, end, style):
+    """The match of patterns.SPLIT[style] at i: (end, comment start) with comment start -1 for a
+    string (kept in the code part); end -1 when nothing matches at i."""
+    b = data[i]
+    nxt = data[i + 1] if i + 1 < end else 0
+    if style == _PYTHON:
+        if i == start or data[i - 1] == 10:  # a docstring: (?m)^[ \t]*(TRIPLE), the indent dropped
+            k = i
+            while k < end and (data[k] == 32 or data[k] == 9):
+                k += 1
+            if k < end:
+                e = _triple_end(data, k, end)
+                if e >= 0:
+                    return e, k
+        if b == 34 or b == 39:
+            e = _triple_end(data, i, end)
+            return (e if e >= 0 else _quoted_end(data, i, end)), -1
+        if b == 35:
+            return _line_end(data, i, end), i
+        return -1, -1
+    if style == _MARKUP:
+        if b == 60 and nxt == 33 and i + 3 < end and data[i + 2] == 45 and data[i + 3] == 45:
+            return _closing_end(data, i + 4, end, 45, 45, 62, 3), i
+        return -1, -1
+    if b == 34 or b == 39:
+        return _quoted_end(data, i, end), -1
+    if (style == _HASH and b == 35) or (style == _C and b == 47 and nxt == 47) or (style == _DASH and b == 45 and nxt == 45):
+        return _line_end(data, i, end), i
+    if (style == _C or style == _DASH) and b == 47 and nxt == 42:
+        return _closing_end(data, i + 2, end, 42, 47, 0, 2), i
+    return -1, -1
+
+
+@njit(cache=True, nogil=True)
+def split_code(data, offsets, styles):
+    """Each text's code part and comments by patterns.SPLIT of its style, as reference.split_code:
+    (code bytes, code offsets, comment bytes, comment offsets, comment characters), a file's comments
+    joined by newlines. A string stays in the code part; a comment leaves it."""
+    docs = offsets.size - 1
+    code = np.empty(data.size, dtype=np.uint8)
+    code_offsets = np.zeros(docs + 1, dtype=np.int64)
+    comments = np.empty(2 * data.size + 1, dtype=np.uint8)
+    comment_offsets = np.zeros(docs + 1, dtype=np.int64)
+    comment_chars = np.zeros(docs, dtype=np.int64)
+    c = m = 0
+    for d in range(docs):
+        start, end = offsets[d], offsets[d + 1]
+        style = styles[d]
+        first_comment = True
+        i = start
+        while i < end:
+            e = comment = -1
+            b = data[i]
+            if style != 0 and (b == 34 or b == 39 or b == 35 or b == 47 or b == 45 or b == 60 or (style == _PYTHON and (i == start or data[i - 1] == 10))):
+                e, comment = _next_match(data, i, start, end, style)
+            if e < 0:
+                code[c] = data[i]
+                c += 1
+                i += 1
+                continue
+            if comment < 0:
+                code[c : c + e - i] = data[i:e]
+                c += e - i
+            else:
+                if not first_comment:
+                    comments[m] = 10
+                    m += 1
+                first_comment = False
+                comments[m : m + e - comment] = data[comment:e]
+                m += e - comment
+                for k in range(comment, e):
+                    comment_chars[d] += (data[k] & 0xC0) != 0x80
+            i = e
+        code_offsets[d + 1] = c
+        comment_offsets[d + 1] = m
+    return code[:c], code_offsets, comments[:m], comment_offsets, comment_chars

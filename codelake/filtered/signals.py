@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from codelake.filtered import kernels as K
 from codelake.filtered import patterns as P
@@ -164,31 +165,20 @@ def _doc_signals(rows: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------- code files (qsc_code_ + language groups)
 
 
+def _strings(data: np.ndarray, offsets: np.ndarray) -> pl.Series:
+    return pl.from_arrow(pa.LargeStringArray.from_buffers(offsets.size - 1, pa.py_buffer(offsets), pa.py_buffer(data)))
+
+
 def _split_code(rows: pl.DataFrame) -> pl.DataFrame:
     """Adds code (code part), comment_len, comment_text (comments joined by newlines)."""
-    out = []
-    safe = pl.col("text").str.replace_all("[\x01\x02]", "\x03")
-    for style, part in rows.group_by("style"):
-        style = style[0]
-        if style == "none":
-            out.append(part.with_columns(pl.col("text").alias("code"), pl.lit(0, dtype=pl.Int64).alias("comment_len"),
-                                         pl.lit("").alias("comment_text")))
-            continue
-        s_group, c_groups = P.SPLIT_GROUPS[style]
-        c_groups = c_groups if isinstance(c_groups, tuple) else (c_groups,)
-        repl = "${%d}\x01%s\x02" % (s_group, "".join("${%d}" % g for g in c_groups))
-        marked = safe.str.replace_all(P.SPLIT[style], repl)
-        part = part.with_columns(marked.alias("_m")).with_columns(
-            pl.col("_m").str.replace_all("\x01[^\x02]*\x02", "").alias("code"),
-            pl.col("_m").str.extract_all("\x01[^\x02]*\x02").list.join("\n").alias("comment_text"),
-        )
-        part = part.with_columns(
-            (pl.col("_m").str.len_chars() - pl.col("code").str.len_chars() - 2 * pl.col("_m").str.count_matches("\x01", literal=True))
-            .cast(pl.Int64)
-            .alias("comment_len")
-        ).drop("_m")
-        out.append(part)
-    return pl.concat(out, how="diagonal_relaxed")
+    data, offsets = K.utf8_buffers(rows["text"])
+    styles = rows["style"].replace_strict(K.STYLES, range(len(K.STYLES)), return_dtype=pl.Int64).to_numpy()
+    code, code_offsets, comments, comment_offsets, comment_chars = K.split_code(data, offsets, styles)
+    return rows.with_columns(
+        _strings(code, code_offsets).alias("code"),
+        pl.Series("comment_len", comment_chars),
+        _strings(comments, comment_offsets).alias("comment_text"),
+    )
 
 
 def _code_line_counts(rows: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,56 @@
+"""The numba kernels against the reference's per-file Python on edge cases the bench corpus may lack."""
+
+import polars as pl
+import pytest
+
+from codelake.filtered import kernels as K
+from codelake.filtered import patterns as P
+from codelake.filtered import reference as R
+
+SNIPPETS = [
+    "",
+    "x = 1",
+    'a = "unterminated\nb = \'x\\\'y\' # tail\n',
+    's = "ends with backslash\\\nnext"\n',
+    '    """indented docstring"""\nx = """kept string""" + \'\'\'also\'\'\'\n"""never closed\n',
+    "/* block */ int a; // line\n/* never closed\nchar *s = \"a/*b\";\n",
+    "-- dash comment\nSELECT '--not' FROM t; /* c */\n",
+    "<p>text</p><!-- note --><!-- open\n",
+    "é = 'ünïcode \u3000 words' # ça\n\x01\x02 odd bytes\n",
+    "s = '" + "w" * 30 + " http://" + "x" * 25 + "'\nt = \"" + " ".join(["ab"] * 25) + "\"\n",
+    "},\n},\n  x  \n\tx\n\n  \n",
+]
+STYLES = ["c", "hash", "python", "dash", "markup", "none"]
+
+
+def _buffers(texts: list[str]):
+    return K.utf8_buffers(pl.Series(texts, dtype=pl.String))
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_split_code_matches_reference(style):
+    data, offsets = _buffers(SNIPPETS)
+    styles = pl.Series([K.STYLES.index(style)] * len(SNIPPETS)).to_numpy()
+    code, code_offsets, comments, comment_offsets, comment_chars = K.split_code(data, offsets, styles)
+    for d, text in enumerate(SNIPPETS):
+        ref_code, ref_comments = R.split_code(text, style)
+        assert bytes(code[code_offsets[d] : code_offsets[d + 1]]).decode() == ref_code
+        assert comment_chars[d] == sum(len(c) for c in ref_comments)
+        assert bytes(comments[comment_offsets[d] : comment_offsets[d + 1]]).decode() == "\n".join(c for c in ref_comments if c)
+
+
+def test_code_lines_and_strings_match_reference():
+    data, offsets = _buffers(SNIPPETS)
+    classes = K.character_classes(data)
+    lines = K.code_line_counts(data, offsets, classes)
+    strings = K.string_counts(data, offsets, classes)
+    for d, text in enumerate(SNIPPETS):
+        cl = [line for line in R.split_lines(text) if not R.is_blank(line)]
+        squashed = [R.re.sub(P.WS, "", line) for line in cl]
+        dupes = sum(1 for s in squashed if squashed.count(s) > 1 and s != "}," and len(s) > 1)
+        assert list(lines[d]) == [len(cl), dupes]
+        contents_a = [R.string_content(m) for m in R.rx(P.STR_A).findall(text)]
+        long_lines = sum(1 for c in contents_a for piece in c.split("\n") if len(R.rx(P.WORD_RUN).findall(piece)) > 20)
+        contents_b = [R.string_content(m) for m in R.rx(P.STR_B).findall(text)]
+        long_chars = sum(len(w) for c in contents_b for w in R.rx(P.LONG_WORD).findall(c) if not R.rx(P.HTTP).search(w))
+        assert list(strings[d]) == [long_lines, sum(len(c) for c in contents_b), long_chars]
