@@ -10,7 +10,8 @@ Compiled on first use and cached on disk next to this file (`make install` compi
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from numba import njit
@@ -175,3 +176,18 @@ def compile_kernel() -> float:
     started = time.perf_counter()
     oph_signatures(np.frombuffer(b"compile me", np.uint8), np.array([0, 10]), 16, 5, 1, (np.zeros((16, 1), np.int32), None))
     return time.perf_counter() - started
+
+
+def load_kernel_in_background() -> Future:
+    """Start loading the kernel on a thread of its own: even from numba's disk cache that initializes LLVM
+    (~0.3-0.7 s), which can overlap with opening the lake instead of delaying the first batch."""
+    future: Future = Future()
+
+    def load() -> None:
+        try:
+            future.set_result(compile_kernel())
+        except BaseException as err:  # handed to whoever waits on it
+            future.set_exception(err)
+
+    threading.Thread(target=load, name="codelake-numba-load", daemon=True).start()
+    return future

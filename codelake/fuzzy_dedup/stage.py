@@ -18,6 +18,7 @@ import pyarrow as pa
 from codelake.exact_dedup.survivors import SurvivorOrder
 from codelake.fuzzy_dedup.clusters import Verification, build_clusters, signature_jaccard
 from codelake.fuzzy_dedup.config import FuzzyParams, load_preset
+from codelake.fuzzy_dedup.oph_kernel import load_kernel_in_background
 from codelake.fuzzy_dedup.signatures import SIGNATURES_TABLE, add_missing_signatures
 from codelake.lake import Lake, LineageSpool
 from codelake.lake.sql import connect
@@ -49,7 +50,10 @@ def run_fuzzy_dedup(
     report = StageReport(STAGE)
     fp = params.fingerprint()
     lineage = LineageSpool(STAGE)
+    kernel = load_kernel_in_background() if params.method == "oph" else None
     con = connect(lake)
+    if kernel is not None:
+        kernel.result()
     try:
         report.tables["signatures_added"] = [{"files": add_missing_signatures(lake, con, params, workers, batch_docs, progress)}]
         signed = f"FROM {SIGNATURES_TABLE} WHERE params = '{fp}' AND has_shingles"
