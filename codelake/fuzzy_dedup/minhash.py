@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
@@ -143,14 +142,12 @@ class MinHasher:
             mask[row] = self._permutation_row(text, ngram, out[row])
         return out, mask
 
-    def signatures_utf8(
-        self, data: np.ndarray, starts: np.ndarray, ngram: int, pool: ThreadPoolExecutor | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def signatures_utf8(self, data: np.ndarray, starts: np.ndarray, ngram: int) -> tuple[np.ndarray, np.ndarray]:
         """OPH signatures of the texts data[starts[d]:starts[d+1]] (UTF-8 bytes, e.g. an Arrow string column's
-        buffers, no copy), hashed by the fused kernel, on the pool's threads when one is given."""
+        buffers, no copy), hashed by the fused kernel (it releases the GIL: threads may share the work)."""
         if self.method != "oph":
             raise ValueError("signatures_utf8 computes one-permutation signatures only")
-        return oph_signatures(data, starts, self.num_perm, ngram, self._salt, _order_tables(self.num_perm, self._salt), pool)
+        return oph_signatures(data, starts, self.num_perm, ngram, self._salt, _order_tables(self.num_perm, self._salt))
 
     def _permutation_row(self, text: str, ngram: int, out: np.ndarray) -> bool:
         grams = set(shingles(text, ngram))

@@ -3,7 +3,7 @@
 The same signatures as the numpy pipeline (shingles.batch_shingle_hashes -> bin minimum -> minhash._densify),
 which stays as the reference in tests; this fuses tokenizing, token hashing, window hashing, binning and
 densification per text, so nothing of size "shingles" is ever materialized. It releases the GIL, so
-threads of one process use every core without pickling texts to workers.
+threads of one process, each on its own batch, use every core without pickling texts to workers.
 
 Compiled on first use and cached on disk next to this file (`make install` compiles it once).
 """
@@ -11,7 +11,7 @@ Compiled on first use and cached on disk next to this file (`make install` compi
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 import numpy as np
 from numba import njit
@@ -129,16 +129,6 @@ def oph_rows(data, starts, lo, hi, ngram, salt, cls, pos_mul, order, rank, out, 
             _densify_row(row, filled, order, rank, salt)
 
 
-def _balanced_ranges(starts: np.ndarray, parts: int) -> list[tuple[int, int]]:
-    """Contiguous ranges of texts with about equal bytes each."""
-    n = starts.size - 1
-    if n == 0:
-        return []
-    cuts = np.searchsorted(starts, np.linspace(starts[0], starts[-1], parts + 1)[1:-1])
-    edges = np.unique(np.concatenate([[0], np.clip(cuts, 0, n), [n]]))
-    return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
-
-
 def oph_signatures(
     data: np.ndarray,
     starts: np.ndarray,
@@ -146,7 +136,6 @@ def oph_signatures(
     ngram: int,
     salt: int,
     tables: tuple[np.ndarray, np.ndarray | None],
-    pool: ThreadPoolExecutor | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(n, num_perm) uint32 signatures and has-shingles mask of the n texts data[starts[d]:starts[d+1]]."""
     n = starts.size - 1
@@ -156,15 +145,7 @@ def oph_signatures(
     rank = rank if rank is not None else np.zeros((0, 0), dtype=np.uint16)
     if ngram < 1 or ngram > _POS_MUL.size:
         raise ValueError(f"ngram must be in 1..{_POS_MUL.size}, got {ngram}")
-    args = (data, starts.astype(np.int64, copy=False))
-    rest = (ngram, _U64(salt), _CLASS, _POS_MUL, order, rank, out, has)
-    ranges = _balanced_ranges(starts, pool._max_workers if pool else 1)
-    if pool is None or len(ranges) < 2:
-        for lo, hi in ranges:
-            oph_rows(*args, lo, hi, *rest)
-    else:
-        for future in [pool.submit(oph_rows, *args, lo, hi, *rest) for lo, hi in ranges]:
-            future.result()
+    oph_rows(data, starts.astype(np.int64, copy=False), 0, n, ngram, _U64(salt), _CLASS, _POS_MUL, order, rank, out, has)
     return out, has
 
 

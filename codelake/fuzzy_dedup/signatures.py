@@ -10,7 +10,6 @@ a shard).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import duckdb
@@ -49,14 +48,12 @@ def utf8_buffers(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)), starts
 
 
-def signature_batch(
-    texts: pa.Array, params: FuzzyParams, pool: ThreadPoolExecutor | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def signature_batch(texts: pa.Array, params: FuzzyParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(signatures, has_shingles mask, band keys) of a batch of texts: the unit of parallel work.
-    One-permutation signatures hash the Arrow buffers directly on the pool's threads."""
+    One-permutation signatures hash the Arrow buffers in place."""
     hasher = MinHasher(params.num_perm, seed=params.seed, method=params.method)
     if params.method == "oph":
-        matrix, mask = hasher.signatures_utf8(*utf8_buffers(texts), params.ngram, pool)
+        matrix, mask = hasher.signatures_utf8(*utf8_buffers(texts), params.ngram)
     else:
         matrix, mask = hasher.signatures(texts.to_pylist(), params.ngram)
     return matrix, mask, band_keys(matrix, params.bands, params.rows)

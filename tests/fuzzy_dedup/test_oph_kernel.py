@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import glob
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -13,6 +13,7 @@ from codelake.fuzzy_dedup import minhash as mh
 from codelake.fuzzy_dedup.config import FuzzyParams
 from codelake.fuzzy_dedup.minhash import MinHasher, reference_oph_signatures
 from codelake.fuzzy_dedup.signatures import signature_batch, utf8_buffers
+from codelake.parallel import ordered_map
 
 STDLIB = sorted(glob.glob("/root/.pyenv/versions/3.11.7/lib/python3.11/*.py"))
 ODD = ["", " \n\t", "x", "a b", "a.b", "ünïcode 😀 x = '日本語'", "\udcff lone surrogate", "a" * 70_000, "x\0y\x7f z"]
@@ -48,15 +49,22 @@ def test_kernel_hashed_priority_fallback_equals_reference(monkeypatch):
 
 
 def test_threads_give_the_same_signatures():
+    """The kernel releases the GIL; concurrent batches on threads (as the stage runs them) change nothing."""
+    texts = _corpus()
+    parts = [texts[i::4] for i in range(4)]
+    params = FuzzyParams("t", 256, 32, 8, 5, "oph", 1)
+    batches = [((i,), pa.array([t for t in part if "\udcff" not in t])) for i, part in enumerate(parts)]
+    serial = [signature_batch(column, params) for _, column in batches]
+    threaded = [result for _, result in ordered_map(partial(signature_batch, params=params), iter(batches), 3, threads=True)]
+    for (a_sig, a_mask, a_keys), (b_sig, b_mask, b_keys) in zip(serial, threaded):
+        assert np.array_equal(a_sig, b_sig) and np.array_equal(a_mask, b_mask) and np.array_equal(a_keys, b_keys)
+
+
+def test_utf8_buffers_need_no_separator_between_texts():
     texts = _corpus()
     data = np.frombuffer("".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8)
     starts = np.concatenate([[0], np.cumsum([len(t.encode("utf-8", "surrogatepass")) for t in texts])])
-    hasher = MinHasher(256)
-    single = hasher.signatures_utf8(data, starts, 5)
-    with ThreadPoolExecutor(3) as pool:
-        threaded = hasher.signatures_utf8(data, starts, 5, pool)
-    assert np.array_equal(single[0], threaded[0]) and np.array_equal(single[1], threaded[1])
-    assert np.array_equal(single[0], hasher.signatures(texts, 5)[0])  # no separator needed between texts
+    assert np.array_equal(MinHasher(256).signatures_utf8(data, starts, 5)[0], MinHasher(256).signatures(texts, 5)[0])
 
 
 @pytest.mark.parametrize("arrow_type", [pa.string(), pa.large_string()])
