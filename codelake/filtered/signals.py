@@ -6,10 +6,12 @@ profile). Output: doc_id, profile, and one column per signal in codelake.filtere
 (null where a signal does not apply to the file's profile). Every signal is computed once per file;
 decisions (decide.py) only read this table.
 
-How: Polars string expressions over whole columns (Rust regex), and "long" frames for per-line and
-per-word work (explode lines / words with the row index, flag them, group back). Only the Python
-`ast` parse is a per-file Python call. The definitions are those of reference.py, which computes the
-same values with plain per-file Python loops; the patterns are shared (patterns.py).
+How: per-character, per-word and per-line counting (character classes, normalized words and their
+n-grams, comment/code split, string literals, duplicate lines) is one numba pass over each file's
+UTF-8 bytes (kernels.py); regex signals are Polars string expressions over whole columns (Rust
+regex), a line pattern counting its lines over the whole code part. Only the Python `ast` parse is a
+per-file Python call, on a second thread. The definitions are those of reference.py, which computes
+the same values with plain per-file Python loops; the patterns are shared (patterns.py).
 """
 
 from __future__ import annotations
