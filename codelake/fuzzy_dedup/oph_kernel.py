@@ -161,7 +161,8 @@ def compile_kernel() -> float:
 
 def load_kernel_in_background() -> Future:
     """Start loading the kernel on a thread of its own: even from numba's disk cache that initializes LLVM
-    (~0.3-0.7 s), which can overlap with opening the lake instead of delaying the first batch."""
+    (~0.3-0.7 s), which can overlap with opening the lake and the first read instead of delaying them. A
+    call to the kernel meanwhile waits for the load (numba's compiler lock) and raises what it raised."""
     future: Future = Future()
 
     def load() -> None:

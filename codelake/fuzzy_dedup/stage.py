@@ -50,10 +50,9 @@ def run_fuzzy_dedup(
     report = StageReport(STAGE)
     fp = params.fingerprint()
     lineage = LineageSpool(STAGE)
-    kernel = load_kernel_in_background() if params.method == "oph" else None
+    if params.method == "oph":  # overlaps with opening the lake and the first read; the first batch waits for it
+        load_kernel_in_background()
     con = connect(lake)
-    if kernel is not None:
-        kernel.result()
     try:
         report.tables["signatures_added"] = [{"files": add_missing_signatures(lake, con, params, workers, batch_docs, progress)}]
         signed = f"FROM {SIGNATURES_TABLE} WHERE params = '{fp}' AND has_shingles"
