@@ -94,7 +94,7 @@ def compare(frame: pl.DataFrame, rules, seed: int = 0, reference_rows: pl.DataFr
     t1 = time.perf_counter()
     decisions = decide(signals, rules, seed)
     t2 = time.perf_counter()
-    # The stage's path: the same signals computed by two spawned worker processes over batches.
+    # The stage's path: the same signals computed by two worker threads over batches.
     located = frame.with_columns(pl.lit("bench").alias("dump"), pl.lit("bench/corpus").alias("repo"))
     p0 = time.perf_counter()
     parallel = pl.concat([pl.from_arrow(t) for t in compute_signals_parallel(located.to_arrow().to_batches(max_chunksize=500), workers)])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -22,11 +21,10 @@ def ordered_map(
     fn: Callable[[Any], R],
     items: Iterable[tuple[C, Any]],
     workers: int = 2,
-    start_method: str | None = None,
     threads: bool = False,
 ) -> Iterator[tuple[C, R]]:
-    """`start_method="spawn"` for work that uses Polars: forking a process whose Polars thread pool is
-    running can deadlock the child. `threads=True` runs `fn` in threads of this process instead."""
+    """`threads=True` runs `fn` in threads of this process (for work that releases the GIL; also the way
+    for Polars work, since forking a process whose Polars thread pool runs can deadlock the child)."""
     if workers <= 1:
         for context, argument in items:
             yield context, fn(argument)
@@ -35,7 +33,7 @@ def ordered_map(
     if threads:
         pool = ThreadPoolExecutor(workers, thread_name_prefix="codelake-worker")
     else:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start_method) if start_method else None)
+        pool = ProcessPoolExecutor(workers)
     with pool:
         in_flight: deque = deque()
         for context, argument in items:

@@ -45,8 +45,10 @@ def _signals_of(batch: pa.RecordBatch) -> pa.Table:
 
 def compute_signals_parallel(batches: Iterable[pa.RecordBatch], workers: int = 2) -> Iterator[pa.Table]:
     """Signals (SIGNALS_SCHEMA) of each batch (doc_id, dump, repo, path, language, size, text), in order,
-    computed by `workers` processes (spawned: Polars must not be forked)."""
-    for _, table in ordered_map(_signals_of, ((None, b) for b in batches), workers, start_method="spawn"):
+    computed by `workers` threads: Polars and the numba kernels release the GIL, and threads spare what
+    processes cost here (spawning, since Polars must not be forked, each worker loading numba, pickling the
+    texts), which made two processes slower than one."""
+    for _, table in ordered_map(_signals_of, ((None, b) for b in batches), workers, threads=True):
         yield table
 
 
