@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
-	$(PY) -c 'from codelake.fuzzy_dedup.oph_kernel import compile_kernel; compile_kernel()'  # numba: compiled once, cached on disk
+	$(PY) -m codelake.compile_kernels
 	touch $@
 
 install: $(VENV)/.installed
@@ -52,7 +52,7 @@ bench: install
 	$(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/python -m pip install -q --upgrade pip
 	.venv-bench/bin/python -m pip install -q -e '.[test]' -r bench/requirements-peers.txt
-	.venv-bench/bin/python -c 'from codelake.fuzzy_dedup.oph_kernel import compile_kernel; compile_kernel()'
+	.venv-bench/bin/python -m codelake.compile_kernels
 	touch $@
 
 bench-fuzzy: .venv-bench/.installed
