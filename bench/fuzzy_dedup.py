@@ -67,6 +67,8 @@ PEER_PERM, PEER_BANDS, PEER_ROWS = 112, 14, 8  # datatrove's MinhashConfig defau
 TARGET_F1 = 0.95
 TARGET_VS_DATATROVE = 50.0
 TARGET_VS_RENSA = 2.0
+TARGET_PRESET = "jaccard-0.8"  # the targets hold for the preset made for the truth's J >= 0.8 (refinecode's LSH
+# threshold is ~0.98, datatrove's 14 x 8 ~0.72 without verification)
 DUMP_NAME = "fuzzy-bench"
 
 
@@ -378,6 +380,9 @@ def verdicts(results: dict[str, dict]) -> list[str]:
                      f"{'YES' if faster else 'NO'} ({ref['seconds']:.2f}s vs {dt_['seconds']:.2f}s, {dt_['seconds'] / ref['seconds']:.2f}x)")
     for name, r in results.items():
         if not name.startswith("codelake"):
+            continue
+        if name != f"codelake[{TARGET_PRESET}]":
+            lines.append(f"{name}: speed only (its LSH finds another similarity than the J >= {THRESHOLD} truth by design)")
             continue
         f1 = r["score"]["f1"]
         f1_ok = f1 >= TARGET_F1
