@@ -17,6 +17,7 @@ import polars as pl
 from numba import njit
 
 from codelake.filtered import patterns as P
+from codelake.hashing import fmix64_jit
 
 # Character classes, one bit each, of a code point's entry in the class table.
 WS = 1  # patterns.WS_CHARS
@@ -181,16 +182,6 @@ def raw_word_counts(data, offsets, classes):
     return out
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _fmix64(h):
-    h ^= h >> _U64(33)
-    h *= _U64(0xFF51AFD7ED558CCD)
-    h ^= h >> _U64(33)
-    h *= _U64(0xC4CEB9FE1A85EC53)
-    h ^= h >> _U64(33)
-    return h
-
-
 @njit(cache=True, nogil=True)
 def _normalized_words(data, start, end, classes, punct, hashes, lengths):
     """Hash and length in characters of each normalized word (NW) of one text into hashes/lengths;
@@ -217,7 +208,7 @@ def _normalized_words(data, start, end, classes, punct, hashes, lengths):
             width, now = 1, 0
         if now != kind:
             if kind != 0:
-                hashes[n] = _fmix64(h)
+                hashes[n] = fmix64_jit(h)
                 lengths[n] = length
                 n += 1
             kind = now
@@ -232,6 +223,15 @@ def _normalized_words(data, start, end, classes, punct, hashes, lengths):
             length += 1
         i += width
     return n
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _table_for(n):
+    """Mask and shift of an open-addressing table of at least 2n slots (a power of two)."""
+    b = 1
+    while (1 << b) < 2 * n:
+        b += 1
+    return (1 << b) - 1, _U64(64 - b)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -285,11 +285,7 @@ def word_stats(data, offsets, classes, punct):
         out[d, WORD_CHARS] = total
         if n == 0:
             continue
-        b = 1
-        while (1 << b) < 2 * n:
-            b += 1
-        mask = (1 << b) - 1
-        shift = _U64(64 - b)
+        mask, shift = _table_for(n)
         # unigrams
         stamp += 1
         unique = 0
@@ -399,7 +395,7 @@ def code_line_counts(data, offsets, classes):
         while i <= end:
             if i == end or data[i] == 10:
                 if length > 0:
-                    hashes[n] = _fmix64(h)
+                    hashes[n] = fmix64_jit(h)
                     counted[n] = length > 1 and not (length == 2 and brace_comma)
                     n += 1
                 if i == end:
@@ -419,11 +415,7 @@ def code_line_counts(data, offsets, classes):
         out[d, CODE_LINES] = n
         if n == 0:
             continue
-        b = 1
-        while (1 << b) < 2 * n:
-            b += 1
-        mask = (1 << b) - 1
-        shift = _U64(64 - b)
+        mask, shift = _table_for(n)
         stamp = d + 1
         for j in range(n):
             s = _slot(hashes[j], mask, shift, keys, stamps, stamp)

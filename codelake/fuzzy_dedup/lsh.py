@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from codelake.fuzzy_dedup.shingles import fmix64
+from codelake.hashing import fmix64
 
 _U64 = np.uint64
 _ROW_MUL = 0x9E3779B97F4A7C15

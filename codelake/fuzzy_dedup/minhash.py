@@ -22,7 +22,8 @@ from functools import lru_cache
 import numpy as np
 
 from codelake.fuzzy_dedup.oph_kernel import oph_signatures
-from codelake.fuzzy_dedup.shingles import batch_shingle_hashes, encode_batch, fmix64, shingles, splitmix64
+from codelake.fuzzy_dedup.shingles import batch_shingle_hashes, encode_batch, shingles
+from codelake.hashing import fmix64, splitmix64
 
 EMPTY = np.uint32(0xFFFFFFFF)
 METHODS = ("oph", "permutation")

@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from codelake.fuzzy_dedup import shingles as sh
+from codelake.hashing import fmix64_jit
 
 _U64 = np.uint64
 _CLASS = sh._CLASS
@@ -27,19 +28,9 @@ _COUNT_MUL = _U64(sh._COUNT_MUL)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _fmix64(h):
-    h ^= h >> _U64(33)
-    h *= _U64(0xFF51AFD7ED558CCD)
-    h ^= h >> _U64(33)
-    h *= _U64(0xC4CEB9FE1A85EC53)
-    h ^= h >> _U64(33)
-    return h
-
-
-@njit(cache=True, nogil=True, inline="always")
 def _offer(h, salt, k, row, filled):
     """A shingle's final hash competes for its bin's minimum."""
-    h = _fmix64(h ^ salt)
+    h = fmix64_jit(h ^ salt)
     b = ((h >> _U64(32)) * _U64(k)) >> _U64(32)
     row[b] = min(row[b], np.uint32(h & _U64(0xFFFFFFFF)))  # no branch: rows start at the maximum
     filled[b] = True
@@ -65,7 +56,7 @@ def _densify_row(row, filled, order, rank, salt):
                 if rank.shape[0] > 0:
                     key = (_U64(rank[i, j]) << _U64(32)) | _U64(j)
                 else:
-                    p = _fmix64(_U64(i) * _U64(k) + _U64(j) + salt)
+                    p = fmix64_jit(_U64(i) * _U64(k) + _U64(j) + salt)
                     key = (p & _U64(0xFFFFFFFF00000000)) | _U64(j)
                 if key < best:
                     best = key
@@ -106,7 +97,7 @@ def oph_rows(data, starts, lo, hi, ngram, salt, cls, pos_mul, order, rank, out, 
             # The last `ngram` token hashes, oldest first (shifted: no division in the loop).
             for m in range(ngram - 1):
                 ring[m] = ring[m + 1]
-            ring[ngram - 1] = _fmix64(h + _U64(i - s) * _LEN_MUL)
+            ring[ngram - 1] = fmix64_jit(h + _U64(i - s) * _LEN_MUL)
             count += 1
             if count >= ngram:
                 acc = _U64(0)

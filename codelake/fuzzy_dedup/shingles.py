@@ -24,13 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-def splitmix64(x: int) -> int:
-    """One 64-bit value derived from an integer (seeds, table entries)."""
-    x = (x + 0x9E3779B97F4A7C15) % (1 << 64)
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) % (1 << 64)
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) % (1 << 64)
-    return x ^ (x >> 31)
+from codelake.hashing import fmix64, splitmix64
 
 
 _TOKEN = re.compile(r"[0-9A-Za-z_\u0080-\U0010FFFF]+|[!-/:-@\[-\^`{-~]")
@@ -55,16 +49,6 @@ _COUNT_MUL = 0xA0761D6478BD642F
 _POW_CACHE = 1 << 21  # powers are cached for chunks up to 2 MiB (32 MiB of tables); larger ones compute them
 _pow: np.ndarray | None = None
 _pow_inv: np.ndarray | None = None
-
-
-def fmix64(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finalizer: a fast avalanching bijection (in place on a fresh array)."""
-    h ^= h >> _U64(33)
-    h *= _U64(0xFF51AFD7ED558CCD)
-    h ^= h >> _U64(33)
-    h *= _U64(0xC4CEB9FE1A85EC53)
-    h ^= h >> _U64(33)
-    return h
 
 
 def tokenize(text: str) -> list[str]:
