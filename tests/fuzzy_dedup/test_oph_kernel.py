@@ -48,14 +48,16 @@ def test_kernel_hashed_priority_fallback_equals_reference(monkeypatch):
     assert np.array_equal(ours, ref)
 
 
-def test_threads_give_the_same_signatures():
-    """The kernel releases the GIL; concurrent batches on threads (as the stage runs them) change nothing."""
+@pytest.mark.parametrize("threads", [True, False])
+def test_parallel_batches_give_the_same_signatures(threads):
+    """signature_batch is the unit of parallel work: on threads (the kernel releases the GIL; the stage's
+    way) or in worker processes (Arrow arrays pickle), concurrent batches give what serial ones give."""
     texts = _corpus()
     parts = [texts[i::4] for i in range(4)]
     params = FuzzyParams("t", 256, 32, 8, 5, "oph", 1)
     batches = [((i,), pa.array([t for t in part if "\udcff" not in t])) for i, part in enumerate(parts)]
     serial = [signature_batch(column, params) for _, column in batches]
-    threaded = [result for _, result in ordered_map(partial(signature_batch, params=params), iter(batches), 3, threads=True)]
+    threaded = [result for _, result in ordered_map(partial(signature_batch, params=params), iter(batches), 2, threads=threads)]
     for (a_sig, a_mask, a_keys), (b_sig, b_mask, b_keys) in zip(serial, threaded):
         assert np.array_equal(a_sig, b_sig) and np.array_equal(a_mask, b_mask) and np.array_equal(a_keys, b_keys)
 
