@@ -60,7 +60,8 @@ def run_filter_signals(
         raise FileNotFoundError(f"{lake.table_path(UPSTREAM)}: no {UPSTREAM} table yet")
     report = StageReport(SIGNALS_STAGE)
     con = connect(lake)
-    reader = con.execute(f"SELECT doc_id, {', '.join(_LOCATION)}, text FROM {UPSTREAM} ORDER BY dump, doc_id").to_arrow_reader(batch_rows)
+    # Streamed in storage order (here and below): an ORDER BY would sort (hold or spill) every text.
+    reader = con.execute(f"SELECT doc_id, {', '.join(_LOCATION)}, text FROM {UPSTREAM}").to_arrow_reader(batch_rows)
 
     def batches() -> Iterator[pa.RecordBatch]:
         for table in compute_signals_parallel(reader, workers):
@@ -102,7 +103,7 @@ def run_filtered(lake: Lake, rules: RuleSet | None = None, seed: int = 0, batch_
     con = connect(lake)
     con.register("kept_ids", kept_ids)
     reader = con.execute(
-        f"SELECT {', '.join('t.' + c for c in DOC_METADATA_COLUMNS)}, t.text FROM {UPSTREAM} t SEMI JOIN kept_ids USING (doc_id) ORDER BY t.dump, t.doc_id"
+        f"SELECT {', '.join('t.' + c for c in DOC_METADATA_COLUMNS)}, t.text FROM {UPSTREAM} t SEMI JOIN kept_ids USING (doc_id)"
     ).to_arrow_reader(batch_rows)
 
     def kept() -> Iterator[pa.RecordBatch]:

@@ -76,9 +76,10 @@ def _as_batch(doc_ids: list[str], params: FuzzyParams, result: tuple[np.ndarray,
 
 
 def _pending(con: duckdb.DuckDBPyConnection, params: FuzzyParams, signed_before: bool, batch_docs: int) -> Iterator[tuple[list[str], pa.Array]]:
-    """(doc_ids, texts) of exact_dedup survivors without a signature for these parameters, streamed in
-    storage order from `con` (a cursor of the lake connection, closed at the end) (no ORDER BY: sorting would hold every text in memory; signatures are per file)."""
+    """(doc_ids, texts) of exact_dedup survivors without a signature for these parameters, read through `con`
+    (a cursor of the lake connection, closed at the end)."""
     done = f"AND e.doc_id NOT IN (SELECT doc_id FROM {SIGNATURES_TABLE} WHERE params = $params)" if signed_before else ""
+    # Streamed in storage order: an ORDER BY would sort (hold or spill) every text; signatures are per file.
     reader = con.execute(
         f"SELECT e.doc_id, r.text FROM exact_dedup e JOIN raw_files r USING (doc_id) WHERE true {done}",
         {"params": params.fingerprint()} if done else {},
