@@ -18,6 +18,7 @@ from numba import njit
 
 from codelake.filtered import patterns as P
 from codelake.hashing import fmix64_jit
+from codelake.utf8 import utf8_buffers as arrow_utf8_buffers
 
 # Character classes, one bit each, of a code point's entry in the class table.
 WS = 1  # patterns.WS_CHARS
@@ -54,13 +55,8 @@ _BRACKETS = (0x3010, 0x3011)  # 【 】
 
 
 def utf8_buffers(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(bytes, offsets) of a string column as NumPy views of its Arrow buffers; nulls read as empty."""
-    arrow = texts.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
-    _validity, offsets, data = arrow.buffers()
-    offsets = np.frombuffer(offsets, dtype=np.int64)[arrow.offset : arrow.offset + len(arrow) + 1]
-    if data is None:
-        return np.zeros(0, dtype=np.uint8), offsets
-    return np.frombuffer(data, dtype=np.uint8), offsets
+    """(bytes, offsets) of a Polars string column as NumPy views of its Arrow buffers; nulls read as empty."""
+    return arrow_utf8_buffers(texts.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest()))
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -23,6 +23,7 @@ from codelake.lake import Lake
 from codelake.lake.prefetch import prefetched
 from codelake.lake.sql import refresh_views
 from codelake.parallel import ordered_map
+from codelake.utf8 import utf8_buffers
 
 SIGNATURES_TABLE = "fuzzy_signatures"
 
@@ -35,17 +36,6 @@ SIGNATURES_SCHEMA = pa.schema(
         ("band_keys", pa.list_(pa.int64())),  # one 64-bit key per band (uint64 stored as int64)
     ]
 )
-
-
-def utf8_buffers(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The bytes and per-text offsets of an Arrow string column, without copying (text d is
-    data[starts[d]:starts[d+1]]; a null text reads as empty)."""
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        column = column.cast(pa.large_string())
-    offset_type = np.int32 if pa.types.is_string(column.type) else np.int64
-    _validity, offsets, data = column.buffers()
-    starts = np.frombuffer(offsets, dtype=offset_type)[column.offset : column.offset + len(column) + 1]
-    return (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)), starts
 
 
 def signature_batch(texts: pa.Array, params: FuzzyParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

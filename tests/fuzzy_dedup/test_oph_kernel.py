@@ -12,8 +12,9 @@ import pytest
 from codelake.fuzzy_dedup import minhash as mh
 from codelake.fuzzy_dedup.config import FuzzyParams
 from codelake.fuzzy_dedup.minhash import MinHasher, reference_oph_signatures
-from codelake.fuzzy_dedup.signatures import signature_batch, utf8_buffers
+from codelake.fuzzy_dedup.signatures import signature_batch
 from codelake.parallel import ordered_map
+from codelake.utf8 import utf8_buffers
 
 STDLIB = sorted(glob.glob("/root/.pyenv/versions/3.11.7/lib/python3.11/*.py"))
 ODD = ["", " \n\t", "x", "a b", "a.b", "ünïcode 😀 x = '日本語'", "\udcff lone surrogate", "a" * 70_000, "x\0y\x7f z"]
