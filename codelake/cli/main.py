@@ -49,6 +49,23 @@ def _run_stage(args: argparse.Namespace, console: Console) -> int:
 
         _same_lake(args.input, output)
         report = run_transformed(output, workers=args.workers)
+    elif args.stage == "filter_signals":
+        from codelake.filtered.stage import run_filter_signals
+
+        _same_lake(args.input, output)
+        report = run_filter_signals(output, workers=args.workers)
+    elif args.stage == "filtered":
+        from codelake.filtered import load_rules
+        from codelake.filtered.stage import run_filtered
+
+        _same_lake(args.input, output)
+        report = run_filtered(output, load_rules(args.rules), seed=args.seed)
+    elif args.stage == "code_corpus":
+        from codelake.code_corpus import run_code_corpus
+        from codelake.code_corpus.mixture import Mixture
+
+        _same_lake(args.input, output)
+        report = run_code_corpus(output, mixture=Mixture.load(args.rules) if args.rules else None)
     else:  # argparse restricts choices; kept for readers adding a stage
         raise SystemExit(f"unknown stage {args.stage}")
     seconds = time.perf_counter() - started
@@ -66,11 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("stats", help="per-stage, per-reason counts")
     sub.add_parser("rules", help="per filter rule: files and bytes dropped, languages, a sample; and the rules that dropped nothing")
     run = sub.add_parser("run", help="run one stage without Dagster")
-    run.add_argument("stage", choices=["raw_files", "exact_dedup", "fuzzy_dedup", "transformed"])
-    run.add_argument("--input", required=True, help="raw_files: a dump (folder or archive); dedup stages: the lake holding the upstream table")
+    run.add_argument("stage", choices=["raw_files", "exact_dedup", "fuzzy_dedup", "transformed", "filter_signals", "filtered", "code_corpus"])
+    run.add_argument("--input", required=True, help="raw_files: a dump (folder or archive); later stages: the lake holding the upstream table")
     run.add_argument("--output", required=True, help="the lake directory to write the stage's table and lineage into")
     run.add_argument("--preset", default=None, help="fuzzy_dedup: a preset of rules/fuzzy_dedup.yaml (default: its default_preset)")
-    run.add_argument("--workers", type=int, default=2, help="fuzzy_dedup, transformed: worker processes")
+    run.add_argument("--workers", type=int, default=2, help="fuzzy_dedup, filter_signals: worker threads; transformed: worker processes")
+    run.add_argument("--rules", default=None, help="filtered: a filter rule file or directory (default rules/filters/: copy it, edit a "
+                     "threshold, re-decide without re-reading any file); code_corpus: a mixture file (default rules/mixture.yaml)")
+    run.add_argument("--seed", type=int, default=0, help="filtered: seed of the probabilistic rules' per-file draws")
     return parser
 
 

@@ -32,3 +32,41 @@ def test_run_reports_bad_dumps_clearly(tmp_path, capsys):
     junk.write_bytes(b"PK not really")
     assert main(["run", "raw_files", "--input", str(junk), "--output", str(tmp_path / "lake")]) == 2
     assert "corrupt" in capsys.readouterr().err
+
+
+def test_run_every_code_stage_and_redecide_with_edited_rules(tmp_path):
+    """The whole code graph runs from the CLI; `run filtered --rules` re-decides from the stored signals."""
+    import shutil
+
+    from codelake.filtered.rules import DEFAULT_DIR
+    from codelake.lake import Lake
+    from codelake.lake.sql import connect
+
+    dump = write_dir_dump(tmp_path / "dump-cli", small_repos())
+    lake = str(tmp_path / "lake")
+    assert main(["run", "raw_files", "--input", str(dump), "--output", lake]) == 0
+    for stage in ("exact_dedup", "fuzzy_dedup", "transformed", "filter_signals", "filtered", "code_corpus"):
+        assert main(["run", stage, "--input", lake, "--output", lake]) == 0, stage
+
+    def drops(reason: str) -> int:
+        con = connect(Lake(lake))
+        try:
+            return con.execute(
+                "SELECT count(*) FROM lineage WHERE stage = 'filtered' AND reason = $r AND version = "
+                "(SELECT max(version) FROM lineage WHERE stage = 'filtered')", {"r": reason}
+            ).fetchone()[0]
+        finally:
+            con.close()
+
+    assert drops("code_num_words_min") > 0  # the tiny test files have fewer than 30 words
+    signals_version = Lake(lake).version("filter_signals")
+    rules = tmp_path / "my-rules"
+    shutil.copytree(DEFAULT_DIR, rules)
+    code = (rules / "code.yaml").read_text()
+    edited = code.replace("signal: qsc_code_num_words\n  op: <\n  threshold: 30", "signal: qsc_code_num_words\n  op: <\n  threshold: 0")
+    assert edited != code
+    (rules / "code.yaml").write_text(edited)
+    assert main(["run", "filtered", "--input", lake, "--output", lake, "--rules", str(rules)]) == 0
+    assert drops("code_num_words_min") == 0
+    assert Lake(lake).version("filter_signals") == signals_version  # no file was read again
+    assert main(["run", "code_corpus", "--input", lake, "--output", lake, "--rules", str(tmp_path / "missing.yaml")]) == 2
