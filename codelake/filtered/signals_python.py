@@ -6,13 +6,20 @@ Shared by the vectorized signal step and the reference: a parse cannot be vector
 from __future__ import annotations
 
 import ast
+import threading
 import warnings
+
+# CPython 3.11's AST constructor keeps one recursion-depth counter per interpreter, so two threads parsing
+# at once can fail with "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905; seen
+# when filter_signals ran two batches on threads). The parse holds the GIL anyway: serializing it costs
+# no parallelism.
+_PARSE_LOCK = threading.Lock()
 
 
 def python_ast_counts(text: str) -> dict | None:
     """Counts from one `ast.parse`; None if the file does not parse with this interpreter's grammar."""
     try:
-        with warnings.catch_warnings():
+        with _PARSE_LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in old code
             tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
