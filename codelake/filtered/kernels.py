@@ -222,6 +222,15 @@ def _normalized_words(data, start, end, classes, punct, hashes, lengths):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _longest(offsets):
+    """Bytes of the longest text, plus one (at least 1): the size of per-text scratch arrays."""
+    longest = 1
+    for d in range(offsets.size - 1):
+        longest = max(longest, offsets[d + 1] - offsets[d] + 1)
+    return longest
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _table_for(n):
     """Mask and shift of an open-addressing table of at least 2n slots (a power of two)."""
     b = 1
@@ -254,9 +263,7 @@ def word_stats(data, offsets, classes, punct):
     both its (n-1)-grams do, so each step counts only those candidates (the others occur once)."""
     docs = offsets.size - 1
     out = np.zeros((docs, 13), dtype=np.float64)
-    longest = 1
-    for d in range(docs):
-        longest = max(longest, offsets[d + 1] - offsets[d] + 1)
+    longest = _longest(offsets)
     hashes = np.empty(longest, dtype=np.uint64)
     lengths = np.empty(longest, dtype=np.int64)
     grams = np.empty(longest, dtype=np.uint64)
@@ -264,13 +271,11 @@ def word_stats(data, offsets, classes, punct):
     dup = np.empty(longest + 1, dtype=np.bool_)
     covered = np.empty(longest, dtype=np.bool_)
     slots = np.empty(longest, dtype=np.int64)
-    bits = 1
-    while (1 << bits) < 2 * longest:
-        bits += 1
-    keys = np.zeros(1 << bits, dtype=np.uint64)
-    table_counts = np.zeros(1 << bits, dtype=np.int64)
-    firsts = np.zeros(1 << bits, dtype=np.int64)
-    stamps = np.zeros(1 << bits, dtype=np.int64)
+    size = _table_for(longest)[0] + 1  # a table for the longest text serves every text
+    keys = np.zeros(size, dtype=np.uint64)
+    table_counts = np.zeros(size, dtype=np.int64)
+    firsts = np.zeros(size, dtype=np.int64)
+    stamps = np.zeros(size, dtype=np.int64)
     stamp = 0
     for d in range(docs):
         n = _normalized_words(data, offsets[d], offsets[d + 1], classes, punct, hashes, lengths)
@@ -369,18 +374,14 @@ def code_line_counts(data, offsets, classes):
     """Per text: its non-blank lines, and those whose form without whitespace occurs more than once among them, is longer than one character and is not "},"."""
     docs = offsets.size - 1
     out = np.zeros((docs, 2), dtype=np.int64)
-    longest = 1
-    for d in range(docs):
-        longest = max(longest, offsets[d + 1] - offsets[d] + 1)
+    longest = _longest(offsets)
     hashes = np.empty(longest, dtype=np.uint64)
     counted = np.empty(longest, dtype=np.bool_)  # longer than one character and not "},"
     slots = np.empty(longest, dtype=np.int64)
-    bits = 1
-    while (1 << bits) < 2 * longest:
-        bits += 1
-    keys = np.zeros(1 << bits, dtype=np.uint64)
-    table_counts = np.zeros(1 << bits, dtype=np.int64)
-    stamps = np.zeros(1 << bits, dtype=np.int64)
+    size = _table_for(longest)[0] + 1  # a table for the longest text serves every text
+    keys = np.zeros(size, dtype=np.uint64)
+    table_counts = np.zeros(size, dtype=np.int64)
+    stamps = np.zeros(size, dtype=np.int64)
     for d in range(docs):
         start, end = offsets[d], offsets[d + 1]
         n = 0
