@@ -87,7 +87,7 @@ def exact_dedup(context: AssetExecutionContext, lake: LakeResource) -> Materiali
 
 class FuzzyDedupConfig(Config):
     preset: str = Field(default="", description="A preset of rules/fuzzy_dedup.yaml; empty: the file's default_preset")
-    workers: int = Field(default=2, description="Processes computing MinHash signatures")
+    workers: int = Field(default=2, description="Threads computing MinHash signatures (one batch each)")
     batch_docs: int = Field(default=1000, description="Files per signature batch (bounds memory)")
 
 

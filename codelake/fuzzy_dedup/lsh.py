@@ -35,9 +35,11 @@ def lsh_threshold(bands: int, rows: int) -> float:
 
 def _pairs(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     """Every (bands, rows) with bands * rows <= num_perm, in datasketch's loop order (bands, then rows)."""
-    b = np.repeat(np.arange(1, num_perm + 1), num_perm // np.arange(1, num_perm + 1))
-    first = np.concatenate([[0], np.cumsum(num_perm // np.arange(1, num_perm + 1))[:-1]])
-    r = np.arange(b.size) - np.repeat(first, num_perm // np.arange(1, num_perm + 1)) + 1
+    bands = np.arange(1, num_perm + 1)
+    rows_per_band = num_perm // bands  # rows 1..num_perm // b for each b
+    b = np.repeat(bands, rows_per_band)
+    first = np.repeat(np.cumsum(rows_per_band) - rows_per_band, rows_per_band)  # index of each b's rows = 1
+    r = np.arange(b.size) - first + 1
     return b.astype(np.float64), r.astype(np.float64)
 
 

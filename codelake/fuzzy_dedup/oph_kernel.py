@@ -11,7 +11,6 @@ Compiled on first use and cached on disk next to this file (`make install` compi
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future
 
 import numpy as np
 from numba import njit
@@ -150,17 +149,8 @@ def compile_kernel() -> float:
     return time.perf_counter() - started
 
 
-def load_kernel_in_background() -> Future:
+def load_kernel_in_background() -> None:
     """Start loading the kernel on a thread of its own: even from numba's disk cache that initializes LLVM
     (~0.3-0.7 s), which can overlap with opening the lake and the first read instead of delaying them. A
     call to the kernel meanwhile waits for the load (numba's compiler lock) and raises what it raised."""
-    future: Future = Future()
-
-    def load() -> None:
-        try:
-            future.set_result(compile_kernel())
-        except BaseException as err:  # handed to whoever waits on it
-            future.set_exception(err)
-
-    threading.Thread(target=load, name="codelake-numba-load", daemon=True).start()
-    return future
+    threading.Thread(target=compile_kernel, name="codelake-numba-load", daemon=True).start()
