@@ -145,7 +145,7 @@ def run_measured(cmd: list[str], cwd: str | Path | None = None, env: dict | None
 
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
-        _, status, _usage = os.wait4(proc.pid, 0)
+        _, status = os.waitpid(proc.pid, 0)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
         done.set()
