@@ -4,11 +4,12 @@ from dagster import Definitions, define_asset_job
 
 from assets.code import code_corpus, exact_dedup, filter_signals, filtered, fuzzy_dedup, raw_files, transformed
 from resources import resources_for_deployment
+from sensors.automation import code_automation_sensor
 from sensors.code_dumps import code_dump_sensor
 
 defs = Definitions(
     assets=[raw_files, exact_dedup, fuzzy_dedup, transformed, filter_signals, filtered, code_corpus],
-    sensors=[code_dump_sensor],
+    sensors=[code_dump_sensor, code_automation_sensor],
     jobs=[define_asset_job("dedup_job", selection=[exact_dedup, fuzzy_dedup])],
     resources=resources_for_deployment(),
 )

@@ -5,9 +5,10 @@ from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, Se
 from assets.code import raw_files
 from assets.partitions import code_dumps
 from resources.landing_zone import LandingZoneResource
+from sensors.interval import sensor_interval_seconds
 
 
-@sensor(target=[raw_files], minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
+@sensor(target=[raw_files], minimum_interval_seconds=sensor_interval_seconds(), default_status=DefaultSensorStatus.RUNNING)
 def code_dump_sensor(context: SensorEvaluationContext, landing_zone: LandingZoneResource):
     """Registers every completely copied dump in the code landing zone as a `code_dumps` partition and
     requests its raw_files run. A dump still being copied waits; a registered dump is never re-added

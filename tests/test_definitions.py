@@ -27,7 +27,7 @@ def test_asset_graph_snapshot():
     assert graph.get(AssetKey("raw_files")).partitions_def.name == "code_dumps"
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert checks == {(a, c) for a in keys for c in ("rows_conserved", "unique_doc_ids")}
-    assert [s.name for s in defs.sensors] == ["code_dump_sensor"]
+    assert sorted(s.name for s in defs.get_repository_def().sensor_defs) == ["code_automation_sensor", "code_dump_sensor"]  # no STOPPED default_automation_condition_sensor
     assert all(graph.get(k).code_version for k in graph.get_all_asset_keys())
 
 
