@@ -7,7 +7,7 @@ from pathlib import Path
 from dagster import AssetExecutionContext, Config, MaterializeResult, asset
 from pydantic import Field
 
-from assets.automation import after_upstream_settles
+from assets.automation import after_dumps_ingested, after_upstream_stage
 from assets.metadata import check_results, check_specs, report_metadata, whole_lake_result
 from assets.partitions import code_dumps
 from codelake.dumps import open_dump
@@ -76,7 +76,7 @@ def raw_files(context: AssetExecutionContext, lake: LakeResource, landing_zone: 
     kinds={"deltalake", "duckdb"},
     code_version=fingerprint(SURVIVOR_RULES, extra=__version__),
     check_specs=check_specs("exact_dedup"),
-    automation_condition=after_upstream_settles(),
+    automation_condition=after_dumps_ingested(),
 )
 def exact_dedup(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
     """Exact duplicates removed across ALL dumps ingested so far: files with the same SHA-256 keep one
@@ -98,7 +98,7 @@ class FuzzyDedupConfig(Config):
     kinds={"deltalake", "duckdb", "numpy"},
     code_version=fingerprint(FUZZY_RULES, SURVIVOR_RULES, extra=__version__),
     check_specs=check_specs("fuzzy_dedup"),
-    automation_condition=after_upstream_settles(),
+    automation_condition=after_upstream_stage(),
 )
 def fuzzy_dedup(context: AssetExecutionContext, config: FuzzyDedupConfig, lake: LakeResource) -> MaterializeResult:
     """Near-duplicate files removed at file level (RefineCode: MinHash over 5-gram shingles, 2048
@@ -129,7 +129,7 @@ class ParallelStageConfig(Config):
     kinds={"deltalake", "python"},
     code_version=fingerprint(*sorted(TRANSFORM_DIR.glob("*.yaml")), LANGUAGES, extra=__version__),
     check_specs=check_specs("transformed"),
-    automation_condition=after_upstream_settles(),
+    automation_condition=after_upstream_stage(),
 )
 def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lake: LakeResource) -> MaterializeResult:
     """fuzzy_dedup's survivors with their text cleaned (RefineCode's transformation): copyright and
@@ -153,7 +153,7 @@ def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lak
     kinds={"deltalake", "polars"},
     code_version=fingerprint(*sorted(FILTER_CODE_DIR.glob("*.py")), LANGUAGES, extra=__version__),
     check_specs=check_specs("filter_signals"),
-    automation_condition=after_upstream_settles(),
+    automation_condition=after_upstream_stage(),
 )
 def filter_signals(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
     """Every RefineCode filter signal of every transformed file, computed once (vectorized over Polars
@@ -175,7 +175,7 @@ class FilterConfig(Config):
     kinds={"deltalake", "polars"},
     code_version=fingerprint(*sorted(FILTER_RULES_DIR.glob("*.yaml")), extra=__version__),
     check_specs=check_specs("filtered"),
-    automation_condition=after_upstream_settles(),
+    automation_condition=after_upstream_stage(),
 )
 def filtered(context: AssetExecutionContext, config: FilterConfig, lake: LakeResource) -> MaterializeResult:
     """Transformed files that pass RefineCode's heuristic rules (rules/filters/*.yaml: natural-language,
@@ -193,7 +193,7 @@ def filtered(context: AssetExecutionContext, config: FilterConfig, lake: LakeRes
     kinds={"deltalake"},
     code_version=fingerprint(MIXTURE_RULES, extra=__version__),
     check_specs=check_specs("code_corpus"),
-    automation_condition=after_upstream_settles(),
+    automation_condition=after_upstream_stage(),
 )
 def code_corpus(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
     """The pretraining code corpus: filtered files resampled per language by rules/mixture.yaml
