@@ -6,6 +6,18 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from codelake.dumps.names import printable_name
+
+
+def _storable(text: str, single_line: bool) -> bool:
+    if single_line:
+        return printable_name(text) == text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
 
 class ManifestError(ValueError):
     """A manifest is unparsable or lacks a required field; the message names the manifest file."""
@@ -40,6 +52,11 @@ def parse_manifest(raw: bytes, where: str) -> RepoManifest:
         raise ManifestError(f"{where}: not valid UTF-8 JSON: {err}") from err
     if not isinstance(data, dict):
         raise ManifestError(f"{where}: expected a JSON object")
+    # JSON can spell what a table cannot hold (a lone surrogate) or a name should not (a newline).
+    for key in ("name", "license", "source"):
+        value = data.get(key)
+        if isinstance(value, str) and not _storable(value, single_line=key == "name"):
+            raise ManifestError(f"{where}: {key!r} holds an unpaired surrogate or a control character: {printable_name(value)!r}")
     name = data.get("name")
     if not isinstance(name, str) or not name.strip() or "\0" in name:
         raise ManifestError(f"{where}: 'name' must be a non-empty string")

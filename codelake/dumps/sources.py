@@ -3,7 +3,9 @@
 A dump is a directory or a `.tar`, `.tar.gz`/`.tgz` or `.zip` archive holding one folder per repository
 (optionally all under one top folder named like the dump). Members are yielded in a deterministic
 order with their repository folder and path; anything unsafe (absolute or `..` paths, symlinks,
-devices) is yielded as such, never followed or opened, so the caller records it as a drop.
+devices) is yielded as such, never followed or opened, so the caller records it as a drop. Names are
+UTF-8 with bytes that are not UTF-8 kept as surrogates (see `names`); a path an archive repeats is
+yielded every time, each member knowing which copy it is (see `copies`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import gzip
 import os
 import shutil
 import stat
+import struct
 import subprocess
 import tarfile
 import zipfile
@@ -20,7 +23,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from codelake.dumps.copies import RepeatedNames
 from codelake.dumps.errors import DumpError
+from codelake.dumps.names import printable_name
+from codelake.dumps.zip_names import member_name, open_zip
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 COMPLETE_MARKER = "_SUCCESS"
@@ -40,12 +46,14 @@ class DumpMember:
     kind: str  # "file", or why it is not read: "symlink", "special_file", "unsafe_path", "compression_bomb"
     size: int
     detail: str = ""
+    copy: int = 0  # 0: the only member with this path, or the last (the one extraction leaves); else 1, 2, ...
+    copies: int = 1  # members of the dump with this path
     _reader: Callable[[int], bytes] | None = field(default=None, repr=False)
 
     def read(self, limit: int) -> bytes:
         """At most `limit` bytes of the file. Raises OSError when the file cannot be read."""
         if self._reader is None:
-            raise OSError(f"{self.path}: not a readable file ({self.kind})")
+            raise OSError(f"{printable_name(self.path)}: not a readable file ({self.kind})")
         return self._reader(limit)
 
 
@@ -119,6 +127,7 @@ class DumpSource:
         self.path = path
         self.name = dump_name_of(path)
         self.manifest_file = manifest_file
+        self.where = printable_name(str(path))  # the dump in messages
 
     def manifests(self) -> dict[str, bytes | str]:
         """repo folder -> manifest bytes, or an error string when it exists but cannot be read."""
@@ -156,7 +165,7 @@ class DirectoryDump(DumpSource):
         try:
             return sorted(os.scandir(self.path), key=lambda e: e.name)
         except OSError as err:
-            raise DumpError(f"{self.path}: cannot list dump directory: {err}") from err
+            raise DumpError(f"{self.where}: cannot list dump directory: {err}") from err
 
     def repo_dirs(self) -> list[str]:
         return [e.name for e in self._top_entries() if e.is_dir(follow_symlinks=False)]
@@ -210,6 +219,13 @@ class DirectoryDump(DumpSource):
                 yield self._member(entry, None, entry.name)
 
 
+def _member_key(name: str) -> str:
+    """What makes two archive members the same path: the normalized name (unsafe names: as stored)."""
+    if _unsafe_reason(name):
+        return "\0unsafe\0" + name
+    return "/".join(p for p in PurePosixPath(name).parts if p not in (".", ""))
+
+
 class TarDump(DumpSource):
     """Streams the archive (`r|*`): two sequential passes, manifests then files; memory stays flat."""
 
@@ -219,23 +235,27 @@ class TarDump(DumpSource):
         self._strip_top = False
         self._manifests: dict[str, bytes | str] | None = None
         self._repo_dirs: list[str] = []
+        self._repeated = RepeatedNames()
 
     def _stream(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
         count = total = 0
+        last = None  # the last member read whole, to say where a damaged archive breaks
         try:
             with self._open_raw() as raw:
                 counted = _CountingReader(raw)
-                with tarfile.open(fileobj=counted, mode="r|") as archive:
+                # Names as UTF-8 with undecodable bytes kept as surrogates (not the locale's encoding).
+                with tarfile.open(fileobj=counted, mode="r|", encoding="utf-8", errors="surrogateescape") as archive:
                     for info in archive:
                         count += 1
                         total += max(info.size, 0)
                         if count > self.limits.max_members:
-                            raise DumpError(f"{self.path}: more than {self.limits.max_members} members; refused")
+                            raise DumpError(f"{self.where}: more than {self.limits.max_members} members; refused")
                         if total > self.limits.max_total_uncompressed_bytes:
                             raise DumpError(
-                                f"{self.path}: declares more than {self.limits.max_total_uncompressed_bytes} bytes; refused as a bomb"
+                                f"{self.where}: declares more than {self.limits.max_total_uncompressed_bytes} bytes; refused as a bomb"
                             )
                         yield archive, info
+                        last = info.name
                         archive.members.clear()  # tarfile keeps every header otherwise
                     end_of_members = archive.offset
                 # tarfile stops silently at a truncation; a whole archive has its end-of-archive block
@@ -243,11 +263,17 @@ class TarDump(DumpSource):
                 while counted.read(1 << 20):
                     pass
                 if counted.count < end_of_members + tarfile.BLOCKSIZE:
-                    raise DumpError(f"{self.path}: corrupt or truncated archive: ends inside member data or before the end-of-archive block")
+                    raise DumpError(
+                        f"{self.where}: corrupt or truncated archive: ends inside member data or before the end-of-archive block{self._after(last)}"
+                    )
         except DumpError:
             raise
         except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
-            raise DumpError(f"{self.path}: corrupt or truncated archive: {err}") from err
+            raise DumpError(f"{self.where}: corrupt or truncated archive{self._after(last)}: {err}") from err
+
+    @staticmethod
+    def _after(last: str | None) -> str:
+        return f" (after member {printable_name(last)!r})" if last is not None else " (at its first member)"
 
     def _open_raw(self):
         if not self.path.name.endswith((".gz", ".tgz")):
@@ -260,17 +286,21 @@ class TarDump(DumpSource):
         names: list[tuple[str, ...]] = []
         found: dict[tuple[str, ...], bytes | str] = {}
         for archive, info in self._stream():
+            if not info.isdir():
+                self._repeated.add(_member_key(info.name))
             if _unsafe_reason(info.name):
                 continue
             parts = tuple(p for p in PurePosixPath(info.name).parts if p not in (".", ""))
             if parts and not info.isdir():
                 names.append(parts[:2])
+            # A repeated manifest: the last one wins, as it would on extraction.
             if parts and parts[-1] == self.manifest_file and len(parts) in (2, 3):
                 if info.isfile() and info.size <= 1 << 20:
                     handle = archive.extractfile(info)
                     found[parts] = handle.read() if handle else b""
                 else:
                     found[parts] = f"{self.manifest_file} is not a small regular file"
+        self._repeated.freeze()
         # One top folder named like the dump, holding the repositories: strip it.
         self._strip_top = bool(names) and all(p[0] == self.name and len(p) > 1 for p in names)
         self._manifests = {}
@@ -299,30 +329,46 @@ class TarDump(DumpSource):
     def members(self) -> Iterator[DumpMember]:
         if self._manifests is None:
             self._scan_manifests()
+        self._repeated.restart()
         for archive, info in self._stream():
             if info.isdir():
                 continue
+            copy, copies = self._repeated.copy_of(_member_key(info.name))
             unsafe = _unsafe_reason(info.name)
             if unsafe:
-                yield DumpMember(None, info.name, "unsafe_path", 0, unsafe)
+                yield DumpMember(None, info.name, "unsafe_path", 0, unsafe, copy, copies)
                 continue
             parts = tuple(p for p in PurePosixPath(info.name).parts if p not in (".", ""))
             repo_dir, rel = _split(parts, self.name, self._strip_top)
             if self._is_bookkeeping(repo_dir, rel):
                 continue
             if info.issym() or info.islnk():
-                yield DumpMember(repo_dir, rel, "symlink", 0, f"link to {info.linkname!r} in archive; not followed")
+                detail = f"link to {printable_name(info.linkname)!r} in archive; not followed"
+                yield DumpMember(repo_dir, rel, "symlink", 0, detail, copy, copies)
             elif not info.isfile():
-                yield DumpMember(repo_dir, rel, "special_file", 0, f"tar member type {info.type!r}")
+                yield DumpMember(repo_dir, rel, "special_file", 0, f"tar member type {info.type!r}", copy, copies)
             else:
-                yield DumpMember(repo_dir, rel, "file", info.size, _reader=lambda limit, a=archive, i=info: self._read(a, i, limit))
+                reader = lambda limit, a=archive, i=info: self._read(a, i, limit)  # noqa: E731
+                yield DumpMember(repo_dir, rel, "file", info.size, copy=copy, copies=copies, _reader=reader)
 
     def _read(self, archive: tarfile.TarFile, info: tarfile.TarInfo, limit: int) -> bytes:
         try:
             handle = archive.extractfile(info)
             return handle.read(limit) if handle else b""
         except (tarfile.TarError, EOFError, zlib.error) as err:
-            raise DumpError(f"{self.path}: corrupt or truncated archive at {info.name!r}: {err}") from err
+            raise DumpError(f"{self.where}: corrupt or truncated archive at member {printable_name(info.name)!r}: {err}") from err
+
+
+@dataclass
+class _ZipEntry:
+    info: zipfile.ZipInfo
+    name: str  # as stored (NUL included, which zipfile's `filename` cuts off), bytes not UTF-8 as surrogates
+    copy: int = 0
+    copies: int = 1
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith("/")
 
 
 class ZipDump(DumpSource):
@@ -330,35 +376,45 @@ class ZipDump(DumpSource):
         super().__init__(path, manifest_file)
         self.limits = limits
         try:
-            self._zip = zipfile.ZipFile(path)
+            self._zip = open_zip(path)
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, OSError, EOFError) as err:
-            raise DumpError(f"{path}: corrupt or truncated zip archive: {err}") from err
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError, struct.error) as err:
+            raise DumpError(f"{self.where}: corrupt or truncated zip archive: {err}") from err
         if len(infos) > limits.max_members:
-            raise DumpError(f"{path}: more than {limits.max_members} members; refused")
+            raise DumpError(f"{self.where}: more than {limits.max_members} members; refused")
         if sum(i.file_size for i in infos) > limits.max_total_uncompressed_bytes:
-            raise DumpError(f"{path}: declares more than {limits.max_total_uncompressed_bytes} bytes; refused as a bomb")
-        self._infos = sorted(infos, key=lambda i: i.filename)
+            raise DumpError(f"{self.where}: declares more than {limits.max_total_uncompressed_bytes} bytes; refused as a bomb")
+        entries = [_ZipEntry(info, member_name(info)) for info in infos]
+        # Copies are numbered in the central directory's order (the last one is what unzip leaves).
+        repeated = RepeatedNames()
+        for entry in entries:
+            if not entry.is_dir:
+                repeated.add(_member_key(entry.name))
+        repeated.freeze()
+        for entry in entries:
+            if not entry.is_dir:
+                entry.copy, entry.copies = repeated.copy_of(_member_key(entry.name))
+        self._entries = sorted(entries, key=lambda e: e.name)  # stable: copies stay in archive order
         safe = [
-            tuple(p for p in PurePosixPath(i.filename).parts if p not in (".", ""))
-            for i in self._infos
-            if not _unsafe_reason(i.filename) and not i.is_dir()
+            tuple(p for p in PurePosixPath(e.name).parts if p not in (".", ""))
+            for e in self._entries
+            if not _unsafe_reason(e.name) and not e.is_dir
         ]
         safe = [p for p in safe if p]
         self._strip_top = bool(safe) and all(p[0] == self.name and len(p) > 1 for p in safe)
 
-    def _parts(self, info: zipfile.ZipInfo) -> tuple[str | None, str]:
-        parts = tuple(p for p in PurePosixPath(info.filename).parts if p not in (".", ""))
+    def _parts(self, entry: _ZipEntry) -> tuple[str | None, str]:
+        parts = tuple(p for p in PurePosixPath(entry.name).parts if p not in (".", ""))
         return _split(parts, self.name, self._strip_top)
 
     def repo_dirs(self) -> list[str]:
         dirs = set()
-        for info in self._infos:
-            if not _unsafe_reason(info.filename):
-                repo_dir, rel = self._parts(info)
+        for entry in self._entries:
+            if not _unsafe_reason(entry.name):
+                repo_dir, rel = self._parts(entry)
                 if repo_dir is not None:
                     dirs.add(repo_dir)
-                elif info.is_dir():
+                elif entry.is_dir:
                     dirs.add(rel.rstrip("/"))
         return sorted(dirs)
 
@@ -366,57 +422,63 @@ class ZipDump(DumpSource):
         try:
             with self._zip.open(info) as handle:
                 return handle.read(limit)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as err:
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as err:
             raise OSError(f"corrupt zip member: {err}") from err
 
     def manifests(self) -> dict[str, bytes | str]:
         found: dict[str, bytes | str] = {}
-        for info in self._infos:
-            if _unsafe_reason(info.filename) or info.is_dir():
+        for entry in self._entries:  # a repeated manifest: the last one wins, as on extraction
+            if _unsafe_reason(entry.name) or entry.is_dir:
                 continue
-            repo_dir, rel = self._parts(info)
+            repo_dir, rel = self._parts(entry)
             if repo_dir is not None and rel == self.manifest_file:
                 try:
-                    found[repo_dir] = self._read(info, 1 << 20)
+                    found[repo_dir] = self._read(entry.info, 1 << 20)
                 except OSError as err:
                     found[repo_dir] = f"cannot read {self.manifest_file}: {err}"
         return found
 
     def members(self) -> Iterator[DumpMember]:
-        for info in self._infos:
-            if info.is_dir():
+        for entry in self._entries:
+            if entry.is_dir:
                 continue
-            unsafe = _unsafe_reason(info.filename)
+            info, copy, copies = entry.info, entry.copy, entry.copies
+            unsafe = _unsafe_reason(entry.name)
             if unsafe:
-                yield DumpMember(None, info.filename, "unsafe_path", 0, unsafe)
+                yield DumpMember(None, entry.name, "unsafe_path", 0, unsafe, copy, copies)
                 continue
-            repo_dir, rel = self._parts(info)
+            repo_dir, rel = self._parts(entry)
             if self._is_bookkeeping(repo_dir, rel):
                 continue
             mode = info.external_attr >> 16
             ratio = info.file_size / max(info.compress_size, 1)
             if stat.S_ISLNK(mode):
-                yield DumpMember(repo_dir, rel, "symlink", 0, "symlink in zip archive; not followed")
+                yield DumpMember(repo_dir, rel, "symlink", 0, "symlink in zip archive; not followed", copy, copies)
             elif ratio > self.limits.max_compression_ratio and info.file_size > 1 << 20:
                 detail = f"compression ratio {ratio:.0f}:1 ({info.file_size} bytes from {info.compress_size})"
-                yield DumpMember(repo_dir, rel, "compression_bomb", info.file_size, detail)
+                yield DumpMember(repo_dir, rel, "compression_bomb", info.file_size, detail, copy, copies)
             else:
-                yield DumpMember(repo_dir, rel, "file", info.file_size, _reader=lambda limit, i=info: self._read(i, limit))
+                reader = lambda limit, i=info: self._read(i, limit)  # noqa: E731
+                yield DumpMember(repo_dir, rel, "file", info.file_size, copy=copy, copies=copies, _reader=reader)
 
 
 def open_dump(path: str | Path, manifest_file: str, limits: ArchiveLimits) -> DumpSource:
     path = Path(path)
+    where = printable_name(str(path))
     if path.is_symlink():
-        raise DumpError(f"{path}: a dump may not be a symlink")
+        raise DumpError(f"{where}: a dump may not be a symlink")
+    name = dump_name_of(path)
+    if not name or printable_name(name) != name:
+        raise DumpError(f"{where}: the dump's name {printable_name(name)!r} is not UTF-8 text without control characters; rename it")
     if path.is_dir():
         return DirectoryDump(path, manifest_file)
     if not path.is_file():
-        raise DumpError(f"{path}: no such dump (expected a directory or {', '.join(ARCHIVE_SUFFIXES)})")
+        raise DumpError(f"{where}: no such dump (expected a directory or {', '.join(ARCHIVE_SUFFIXES)})")
     if path.name.endswith(".zip"):
         return ZipDump(path, manifest_file, limits)
     if path.name.endswith((".tar", ".tar.gz", ".tgz")):
         return TarDump(path, manifest_file, limits)
-    raise DumpError(f"{path}: unknown dump format (expected a directory or {', '.join(ARCHIVE_SUFFIXES)})")
+    raise DumpError(f"{where}: unknown dump format (expected a directory or {', '.join(ARCHIVE_SUFFIXES)})")
 
 
 def count_members(source: DumpSource) -> int:

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
-from codelake.dumps import DumpMember, DumpSource, ManifestError, RepoManifest, parse_manifest
+from codelake.dumps import DumpError, DumpMember, DumpSource, ManifestError, RepoManifest, parse_manifest
+from codelake.dumps.names import name_problem, printable_name
 from codelake.ids import doc_id
 from codelake.lake.lineage import LineageSpool
 from codelake.languages import LanguageTable
@@ -29,7 +30,7 @@ def resolve_repositories(source: DumpSource, manifest_file: str) -> dict[str, Re
     resolved: dict[str, RepoManifest | tuple[str, str]] = {}
     owner_of: dict[str, str] = {}
     for repo_dir in sorted(set(source.repo_dirs()) | set(raw)):
-        where = f"{source.path}:{repo_dir}/{manifest_file}"
+        where = f"{source.where}:{printable_name(repo_dir)}/{manifest_file}"
         if repo_dir not in raw:
             resolved[repo_dir] = ("manifest_missing", f"{where} does not exist")
             continue
@@ -43,7 +44,8 @@ def resolve_repositories(source: DumpSource, manifest_file: str) -> dict[str, Re
             resolved[repo_dir] = ("manifest_invalid", str(err))
             continue
         if manifest.name in owner_of:
-            resolved[repo_dir] = ("duplicate_repo", f"repository {manifest.name!r} is already ingested from folder {owner_of[manifest.name]!r}")
+            winner = printable_name(owner_of[manifest.name])
+            resolved[repo_dir] = ("duplicate_repo", f"repository {manifest.name!r} is already ingested from folder {winner!r}")
             continue
         owner_of[manifest.name] = repo_dir
         resolved[repo_dir] = manifest
@@ -96,6 +98,36 @@ def _classify(member: DumpMember, rules: IngestRules, languages: LanguageTable) 
     return None, "", language.name, data
 
 
+def _decide(
+    member: DumpMember,
+    dump: str,
+    repos: dict[str, RepoManifest | tuple[str, str]],
+    rules: IngestRules,
+    languages: LanguageTable,
+) -> tuple[str | None, str, RepoManifest | None, str | None, bytes]:
+    """(drop reason or None, detail, manifest, language, bytes) for one member. The member's name is
+    judged first: an unusable name says nothing trustworthy about its repository or content."""
+    if member.kind == "unsafe_path":
+        return member.kind, member.detail, None, None, b""
+    problem = name_problem(member.repo_dir, member.path, rules.names)
+    if problem is not None:
+        return problem[0], problem[1], None, None, b""
+    if member.copy:
+        kept = doc_id(dump, member.repo_dir or "", member.path)
+        detail = (
+            f"the dump holds this path {member.copies} times; this is copy {member.copy} in archive order, "
+            f"superseded by the last copy, doc_id {kept}, as extraction would leave it"
+        )
+        return "duplicate_path", detail, None, None, b""
+    if member.repo_dir is None:
+        return "outside_repository", "file at the dump's root, not in a repository folder", None, None, b""
+    repo_state = repos.get(member.repo_dir, ("manifest_missing", f"no {rules.manifest_file} for folder {member.repo_dir!r}"))
+    if isinstance(repo_state, tuple):
+        return repo_state[0], repo_state[1], None, None, b""
+    reason, detail, language, data = _classify(member, rules, languages)
+    return reason, detail, repo_state, language, data
+
+
 def ingest_dump(
     source: DumpSource,
     rules: IngestRules,
@@ -104,56 +136,55 @@ def ingest_dump(
     report: StageReport,
     progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """Yield batches of RAW_FILES_SCHEMA rows; record a lineage drop for every member not kept."""
+    """Yield batches of RAW_FILES_SCHEMA rows; record a lineage drop for every member not kept.
+
+    A member that breaks the run (anything but a drop) raises DumpError naming the dump and the member."""
     dump = source.name
     repos = resolve_repositories(source, rules.manifest_file)
     builder = _BatchBuilder(rules)
     for member in source.members():
-        if member.kind == "unsafe_path":  # not even its repository folder can be trusted
-            repo_state: RepoManifest | tuple[str, str] = (member.kind, member.detail)
-        elif member.repo_dir is None:
-            repo_state = ("outside_repository", "file at the dump's root, not in a repository folder")
-        else:
-            repo_state = repos.get(member.repo_dir, ("manifest_missing", f"no {rules.manifest_file} for folder {member.repo_dir!r}"))
         repo_dir = member.repo_dir or ""
-        repo_name = repo_state.name if isinstance(repo_state, RepoManifest) else repo_dir
-        doc = doc_id(dump, repo_dir, member.path)
-        if isinstance(repo_state, tuple):
-            reason, detail = repo_state
-            data, language = b"", None
-        else:
-            reason, detail, language, data = _classify(member, rules, languages)
+        try:
+            doc = doc_id(dump, repo_dir, member.path, member.copy)
+            reason, detail, manifest, language, data = _decide(member, dump, repos, rules, languages)
+            text = ""
             if reason is None:
                 try:
                     text = data.decode("utf-8")
                 except UnicodeDecodeError as err:
                     reason, detail = "invalid_utf8", f"invalid UTF-8 at byte {err.start}: {err.reason}"
-        size = max(member.size, len(data))
-        if reason is not None:
-            lineage.record(doc, "drop", reason, detail, dump, repo_name, member.path)
-            report.dropped(reason, size)
-        else:
-            manifest: RepoManifest = repo_state  # type: ignore[assignment]
-            builder.add(
-                {
-                    "doc_id": doc,
-                    "dump": dump,
-                    "repo": manifest.name,
-                    "repo_dir": repo_dir,
-                    "path": member.path,
-                    "language": language,
-                    "size": len(data),
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                    "stars": manifest.stars,
-                    "commit_time": manifest.last_commit,
-                    "license": manifest.license,
-                    "source": manifest.source,
-                    "text": text,
-                }
-            )
-            report.kept(language, len(data))
-            if builder.full():
-                yield builder.take()
+            size = max(member.size, len(data))
+            if reason is not None:
+                # Names and details can carry undecodable bytes or newlines: shown escaped, never raw.
+                repo_name = printable_name(manifest.name if manifest else repo_dir)
+                lineage.record(doc, "drop", reason, printable_name(detail), dump, repo_name, printable_name(member.path))
+                report.dropped(reason, size)
+            else:
+                builder.add(
+                    {
+                        "doc_id": doc,
+                        "dump": dump,
+                        "repo": manifest.name,
+                        "repo_dir": repo_dir,
+                        "path": member.path,
+                        "language": language,
+                        "size": len(data),
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                        "stars": manifest.stars,
+                        "commit_time": manifest.last_commit,
+                        "license": manifest.license,
+                        "source": manifest.source,
+                        "text": text,
+                    }
+                )
+                report.kept(language, len(data))
+        except DumpError:
+            raise
+        except Exception as err:  # noqa: BLE001 - re-raised with the dump and member named
+            name = printable_name(member.path if member.repo_dir is None else f"{member.repo_dir}/{member.path}")
+            raise DumpError(f"{source.where}: member {name!r}: {type(err).__name__}: {err}") from err
+        if builder.full():
+            yield builder.take()
         if progress is not None:
             progress(report.rows_in, report.bytes_in)
     last = builder.take()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from codelake.dumps import open_dump
+from codelake.dumps import DumpError, open_dump
 from codelake.lake import Lake, LineageSpool
 from codelake.languages import LanguageTable
 from codelake.raw_files.ingest import ingest_dump
@@ -32,6 +32,10 @@ def run_raw_files(
     try:
         batches = ingest_dump(source, rules, languages, lineage, report, progress)
         report.version, report.lineage_version = lineage.commit_with_table(lake, batches, RAW_FILES_SCHEMA, dump=source.name)
+    except DumpError:
+        raise
+    except Exception as err:  # noqa: BLE001 - whatever breaks the run is reported against the dump
+        raise DumpError(f"{source.where}: raw_files failed, nothing written: {type(err).__name__}: {err}") from err
     finally:
         lineage.discard()
     return report
