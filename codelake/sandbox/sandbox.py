@@ -1,0 +1,219 @@
+"""`Sandbox`: run untrusted Python (a program plus its files and tests) and get an `ExecutionResult`.
+
+    sandbox = Sandbox()                                  # rules/sandbox.yaml: bwrap, default limits
+    result = sandbox.run_python("assert 1 + 1 == 2")     # result.status == "passed"
+    for context, result in sandbox.run_many(((i, PythonProgram(code)) for i, code in ...), workers=2): ...
+
+With `isolation="bwrap"` and no working bubblewrap, construction (or the first run's self-check) raises
+`SandboxUnavailable`: code never runs unsandboxed unless `isolation="none"` was chosen explicitly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TypeVar
+
+from codelake.parallel import ordered_map
+from codelake.sandbox.bootstrap import EXIT_FILE_SIZE, EXIT_MEMORY, bootstrap_argv
+from codelake.sandbox.isolation import SANDBOX_DIR, SandboxUnavailable, bwrap_argv, resolve_interpreter
+from codelake.sandbox.result import ExecutionResult
+from codelake.sandbox.settings import ISOLATIONS, SandboxLimits, SandboxSettings, load_sandbox_settings
+from codelake.sandbox.supervise import RawOutcome, supervise
+from codelake.settings import PROJECT_ROOT, codelake_home
+
+log = logging.getLogger(__name__)
+C = TypeVar("C")
+MAIN = "main.py"
+
+
+@dataclass(frozen=True)
+class PythonProgram:
+    """`code` runs as `main.py` in the work dir; `files` (relative path -> text) sit beside it."""
+
+    code: str
+    files: dict[str, str] | None = None
+    stdin: str | None = None
+
+
+def default_hidden_paths() -> list[Path]:
+    return [codelake_home(), PROJECT_ROOT, Path.home()]
+
+
+def _checked_names(files: dict[str, str]) -> list[str]:
+    names = []
+    for name in files:
+        path = PurePosixPath(name)
+        if path.is_absolute() or not path.parts or ".." in path.parts or name == MAIN or "\0" in name:
+            raise ValueError(f"sandbox file name {name!r}: must be a relative path inside the work dir, not {MAIN}")
+        names.append(str(path))
+    return names
+
+
+def _memfd(name: str, data: bytes) -> int:
+    fd = os.memfd_create(name.replace("/", "_"), 0)  # close-on-exec off: bwrap reads it after exec
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+class Sandbox:
+    def __init__(
+        self,
+        limits: SandboxLimits | None = None,
+        isolation: str | None = None,
+        settings: SandboxSettings | None = None,
+        hidden_paths: Iterable[str | Path] = (),
+    ):
+        settings = settings or load_sandbox_settings()
+        self.settings = settings
+        self.limits = limits or settings.limits
+        self.isolation = isolation or settings.isolation
+        if self.isolation not in ISOLATIONS:
+            raise ValueError(f"isolation must be one of {ISOLATIONS}, got {self.isolation!r}")
+        self.hidden_paths = [*default_hidden_paths(), *map(Path, hidden_paths)]
+        # Root is exempt from RLIMIT_NPROC: the program runs as an unprivileged uid instead.
+        self.run_as_uid = settings.run_as_uid if os.geteuid() == 0 else None
+        self.interpreter = resolve_interpreter(settings.interpreter, self.run_as_uid)
+        self.bwrap: str | None = None
+        self._checked = False
+        self._check_lock = threading.Lock()
+        if self.isolation == "bwrap":
+            configured = settings.bwrap_path
+            found = configured if configured and os.access(configured, os.X_OK) else None if configured else shutil.which("bwrap")
+            if not found:
+                raise SandboxUnavailable(
+                    f"bubblewrap not found ({configured or 'bwrap on PATH'}): install it (`apt-get install bubblewrap`, "
+                    "or `make sandbox-deps`), or set `isolation: none` to run code WITHOUT isolation (rlimits only)"
+                )
+            self.bwrap = found
+        else:
+            log.warning("sandbox isolation is 'none': untrusted code runs on this host with only rlimits and a timeout")
+
+    # -- one program -----------------------------------------------------------------------------------
+    def run_python(self, code: str, files: dict[str, str] | None = None, stdin: str | None = None) -> ExecutionResult:
+        if self.isolation == "bwrap":
+            self._self_check()
+        return self._run(PythonProgram(code, files, stdin))
+
+    def run_many(self, items: Iterable[tuple[C, PythonProgram]], workers: int = 2) -> Iterator[tuple[C, ExecutionResult]]:
+        """(context, program) pairs in, (context, result) pairs out in input order, at most
+        `workers` programs running at once (and `workers + 1` read ahead)."""
+        if self.isolation == "bwrap":
+            self._self_check()
+        yield from ordered_map(self._run, items, workers=workers, threads=True)
+
+    # -- internals -------------------------------------------------------------------------------------
+    def _self_check(self) -> None:
+        """Once: a trivial program must pass, else bwrap cannot build the sandbox here (say why, run nothing)."""
+        with self._check_lock:
+            if self._checked:
+                return
+            result = self._run(PythonProgram("import socket; assert [n for _, n in socket.if_nameindex()] == ['lo']"))
+            if not result.passed:
+                raise SandboxUnavailable(
+                    f"bubblewrap ({self.bwrap}) cannot start the sandbox here: {result.summary()}: "
+                    f"{(result.error or result.stderr).strip()[-800:]}"
+                )
+            self._checked = True
+
+    def _run(self, program: PythonProgram) -> ExecutionResult:
+        files = dict(program.files or {})
+        names = _checked_names(files)
+        stdin_fd = _memfd("stdin", program.stdin.encode()) if program.stdin is not None else None
+        try:
+            if self.isolation == "bwrap":
+                raw = self._run_bwrap(program.code, files, names, stdin_fd)
+            else:
+                raw = self._run_unisolated(program.code, files, names, stdin_fd)
+        finally:
+            if stdin_fd is not None:
+                os.close(stdin_fd)
+        return self._result(raw)
+
+    def _run_bwrap(self, code: str, files: dict[str, str], names: list[str], stdin_fd: int | None) -> RawOutcome:
+        fds = [_memfd(MAIN, code.encode())] + [_memfd(name, files[name].encode()) for name in files]
+        try:
+            dirs = sorted({str(parent) for name in names for parent in PurePosixPath(name).parents if str(parent) != "."})
+            argv = bwrap_argv(
+                self.bwrap, self.settings.system_binds, self.interpreter, self.hidden_paths, self.limits,
+                list(zip(fds, [MAIN, *names])), dirs,
+            )
+            argv += bootstrap_argv(self.interpreter.path, self.limits, f"{SANDBOX_DIR}/{MAIN}")
+            return supervise(
+                argv, wall_seconds=self.limits.wall_seconds, output_bytes=self.limits.output_bytes,
+                kept_output_bytes=self.limits.kept_output_bytes, stdin_fd=stdin_fd, pass_fds=tuple(fds),
+                run_as_uid=self.run_as_uid,
+            )
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def _run_unisolated(self, code: str, files: dict[str, str], names: list[str], stdin_fd: int | None) -> RawOutcome:
+        work = Path(tempfile.mkdtemp(prefix="codelake-sandbox-"))
+        try:
+            for name, text in [(MAIN, code), *((n, files[n]) for n in names)]:
+                (work / name).parent.mkdir(parents=True, exist_ok=True)
+                (work / name).write_text(text, encoding="utf-8")
+            if self.run_as_uid is not None:
+                for path in [work, *work.rglob("*")]:
+                    os.chown(path, self.run_as_uid, self.run_as_uid)
+            env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work), "TMPDIR": str(work), "LANG": "C.UTF-8"}
+            return supervise(
+                bootstrap_argv(self.interpreter.path, self.limits, str(work / MAIN)),
+                wall_seconds=self.limits.wall_seconds, output_bytes=self.limits.output_bytes,
+                kept_output_bytes=self.limits.kept_output_bytes, stdin_fd=stdin_fd, cwd=str(work), env=env,
+                run_as_uid=self.run_as_uid,
+            )
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _result(self, raw: RawOutcome) -> ExecutionResult:
+        exit_code = signum = limit = None
+        error = raw.start_error
+        stderr_text = raw.stderr.text()
+        if raw.wait_status is not None:
+            code = os.waitstatus_to_exitcode(raw.wait_status)
+            if code < 0:
+                signum = -code
+            elif self.isolation == "bwrap" and 128 < code <= 128 + 64:
+                signum = code - 128  # bwrap reports a program killed by signal N as exit 128 + N
+            else:
+                exit_code = code
+        if error is None and self.isolation == "bwrap" and exit_code == 1 and stderr_text.startswith("bwrap: "):
+            error = stderr_text.splitlines()[0]  # bwrap could not build the sandbox: the program never ran
+        if raw.timed_out:
+            status, limit = "timeout", "wall"
+        elif raw.output_flood:
+            status, limit = "limit_exceeded", "output"
+        elif error is not None:
+            status = "crashed"
+        elif signum == signal.SIGXCPU or signum == signal.SIGKILL and raw.seconds >= self.limits.cpu_seconds:
+            # SIGXCPU at the soft limit; SIGKILL a second later for a program that ignores SIGXCPU (the
+            # supervisor's own kills are timeouts or floods, decided above)
+            status, limit = "limit_exceeded", "cpu"
+        elif signum == signal.SIGXFSZ or exit_code == EXIT_FILE_SIZE:
+            status, limit = "limit_exceeded", "file_size"
+        elif exit_code == EXIT_MEMORY:
+            status, limit = "limit_exceeded", "memory"
+        elif signum is not None:
+            status = "crashed"
+        else:
+            status = "passed" if exit_code == 0 else "failed"
+        return ExecutionResult(
+            status=status, exit_code=exit_code, signal=signum, limit=limit,
+            stdout=raw.stdout.text(), stderr=stderr_text,
+            stdout_bytes=raw.stdout.total, stderr_bytes=raw.stderr.total,
+            truncated=raw.stdout.truncated or raw.stderr.truncated,
+            seconds=round(raw.seconds, 4),
+            # under bwrap the program is reaped inside its pid namespace: its CPU time does not reach us
+            cpu_seconds=round(raw.cpu_seconds, 4) if self.isolation == "none" else None,
+            isolation=self.isolation, error=error,
+        )
