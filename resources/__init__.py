@@ -6,10 +6,11 @@ import os
 
 from resources.lake import LakeResource
 from resources.landing_zone import LandingZoneResource
+from resources.sandbox import SandboxResource
 
 RESOURCES_BY_DEPLOYMENT = {
     # One machine: the lake and landing zone under $CODELAKE_HOME (or .codelake/ in the project).
-    "local": lambda: {"lake": LakeResource(), "landing_zone": LandingZoneResource()},
+    "local": lambda: {"lake": LakeResource(), "landing_zone": LandingZoneResource(), "sandbox": SandboxResource()},
 }
 
 
@@ -20,4 +21,4 @@ def resources_for_deployment(name: str | None = None) -> dict:
     return RESOURCES_BY_DEPLOYMENT[name]()
 
 
-__all__ = ["LakeResource", "LandingZoneResource", "resources_for_deployment"]
+__all__ = ["LakeResource", "LandingZoneResource", "SandboxResource", "resources_for_deployment"]
