@@ -109,7 +109,8 @@ def bwrap_argv(
             if _covers(source, hidden) and hidden.exists():
                 argv += ["--tmpfs", str(hidden)]  # cover it: an empty directory where it was
     size = str(limits.disk_bytes)
-    argv += ["--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--proc", "/proc"]
+    # --dev's own tmpfs has no size: made read-only (its device nodes stay usable); /dev/shm is capped
+    argv += ["--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev", "--proc", "/proc"]
     for writable in ("/tmp", SANDBOX_HOME, SANDBOX_DIR):
         argv += ["--size", size, "--perms", "0700", "--tmpfs", writable]
     for sub in dirs:

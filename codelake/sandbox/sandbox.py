@@ -97,6 +97,14 @@ class Sandbox:
         else:
             log.warning("sandbox isolation is 'none': untrusted code runs on this host with only rlimits and a timeout")
 
+    def with_limits(self, **changes) -> Sandbox:
+        """The same sandbox with some limits changed (e.g. a per-task timeout)."""
+        other = object.__new__(Sandbox)
+        other.__dict__.update(self.__dict__)
+        other.limits = self.limits.replace(**changes)
+        other._check_lock = threading.Lock()
+        return other
+
     # -- one program -----------------------------------------------------------------------------------
     def run_python(self, code: str, files: dict[str, str] | None = None, stdin: str | None = None) -> ExecutionResult:
         if self.isolation == "bwrap":
