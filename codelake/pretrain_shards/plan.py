@@ -78,7 +78,7 @@ def plan_mixture(mixture: MixtureSpec, sources: dict[str, list[Source]], tokens_
             s.weight,
             s.weight / weight_present,
             sources[s.name],
-            sum(src.text_bytes * tokens_per_byte[src.name] for src in sources[s.name]),
+            sum(src.estimated_tokens(tokens_per_byte[src.name], mixture.max_tokens_per_document) for src in sources[s.name]),
         )
         for s in present
     ]

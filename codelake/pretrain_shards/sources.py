@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
@@ -35,10 +36,20 @@ class Source:
 
     spec: SourceSpec
     share: str
-    rows: int
-    text_bytes: int
+    text_lengths: np.ndarray  # bytes of each document's text: token estimates per document (long ones are cut)
     table_version: int | None = None
     files: tuple[Path, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        return len(self.text_lengths)
+
+    @property
+    def text_bytes(self) -> int:
+        return int(self.text_lengths.sum())
+
+    def estimated_tokens(self, tokens_per_byte: float, max_tokens: int) -> float:
+        return float(np.minimum(self.text_lengths * tokens_per_byte, max_tokens).sum())
 
     @property
     def name(self) -> str:
@@ -61,23 +72,20 @@ def resolve(spec: SourceSpec, share: str, lake: Lake, home: Path) -> Source | No
         dataset = lake.dataset(spec.table, version)
         if "text" not in dataset.schema.names:
             raise SourceError(f"lake table {spec.table!r} has no `text` column: it cannot feed a mixture")
-        text_bytes = 0
-        rows = 0
-        for batch in dataset.to_batches(columns=["text"]):
-            rows += batch.num_rows
-            text_bytes += int(pc.sum(pc.binary_length(batch.column("text"))).as_py() or 0)
-        return Source(spec, share, rows, text_bytes, table_version=version) if rows else None
+        lengths = _lengths(dataset.to_batches(columns=["text"]))
+        return Source(spec, share, lengths, table_version=version) if len(lengths) else None
     root = Path(spec.path)
     root = root if root.is_absolute() else home / root
     if not root.exists():
         return None
     files = tuple(sorted(p for p in root.rglob("*") if p.suffix in FILE_SUFFIXES and p.is_file())) if root.is_dir() else (root,)
-    rows = text_bytes = 0
-    for file in files:
-        for batch in _file_batches(file, spec.name, share, 4096):
-            rows += batch.num_rows
-            text_bytes += int(pc.sum(pc.binary_length(batch.column("text"))).as_py() or 0)
-    return Source(spec, share, rows, text_bytes, files=files) if rows else None
+    lengths = _lengths(batch for file in files for batch in _file_batches(file, spec.name, share, 4096))
+    return Source(spec, share, lengths, files=files) if len(lengths) else None
+
+
+def _lengths(batches) -> np.ndarray:
+    parts = [pc.binary_length(b.column("text")).fill_null(0).to_numpy(zero_copy_only=False) for b in batches]
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
 
 def _column(batch: pa.RecordBatch, name: str, default: str | None) -> pa.Array:

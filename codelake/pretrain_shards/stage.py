@@ -188,24 +188,36 @@ class _ShareStream:
             con.close()
 
     def _repo_group(self, rows: list[dict], epoch: int) -> list:
+        """A repository's files as repository-level samples of at most `max_files` files and an estimated
+        `max_tokens_per_document` tokens each; a file too long for any sample goes alone, file-level."""
         if not rows:
             return []
         repo = rows[0]["repo"]
         if not self._admit_repo(rows, epoch, repo):
             return []
-        rows = [r for r in rows if len(r["text"]) >= self.mixture.min_chars]
-        head, rest = rows[: self.mixture.repo_level.max_files], rows[self.mixture.repo_level.max_files :]
+        budget = 0.8 * self.mixture.max_tokens_per_document / max(self.tokens_per_byte.get(rows[0]["source"], 0.0), 1e-6)
         key = (repo, epoch)
         mode = PSM if self.mode(key) != PLAIN else PLAIN  # Qwen2.5-Coder's repository-level FIM is PSM
-        samples = []
-        if head:
-            segments = repo_sample(repo, [(r["path"], r["text"]) for r in head], mode, self.special, (self.mixture.seed, *key))
-            samples.append((segments, [_Doc(r, epoch) for r in head], mode, True))
-        for r in rest:  # past max_files: file-level samples
-            file_key = (r["doc_id"], epoch)
-            file_mode = self.mode(file_key)
-            samples.append((file_sample(r["text"], file_mode, self.special, (self.mixture.seed, *file_key)), [_Doc(r, epoch)], file_mode, False))
+        samples, chunk, chunk_bytes = [], [], 0
+        for r in (r for r in rows if len(r["text"]) >= self.mixture.min_chars):
+            size = len(r["text"]) + len(r["path"])
+            if size > budget:
+                file_key = (r["doc_id"], epoch)
+                file_mode = self.mode(file_key)
+                samples.append((file_sample(r["text"], file_mode, self.special, (self.mixture.seed, *file_key)), [_Doc(r, epoch)], file_mode, False))
+                continue
+            if chunk and (chunk_bytes + size > budget or len(chunk) == self.mixture.repo_level.max_files):
+                samples.append(self._repo_chunk(repo, chunk, epoch, PLAIN))
+                chunk, chunk_bytes = [], 0
+            chunk.append(r)
+            chunk_bytes += size
+        if chunk:
+            samples.append(self._repo_chunk(repo, chunk, epoch, mode))  # the last chunk carries the FIM file
         return samples
+
+    def _repo_chunk(self, repo: str, rows: list[dict], epoch: int, mode: str):
+        segments = repo_sample(repo, [(r["path"], r["text"]) for r in rows], mode, self.special, (self.mixture.seed, repo, epoch, rows[0]["doc_id"]))
+        return segments, [_Doc(r, epoch) for r in rows], mode, True
 
     def _admit_repo(self, rows: list[dict], epoch: int, repo: str) -> bool:
         """A repository sample is drawn as a whole; its too-short files drop at epoch 0."""
@@ -255,6 +267,7 @@ def run_pretrain_shards(
         for share_plan in plan.shares:
             stream = _ShareStream(share_plan, mixture, lake, batch_docs, report, lineage)
             stream.special = special
+            stream.tokens_per_byte = ratios
             streams.append((stream, stream.units()))
         while streams:
             # the share furthest behind its target writes next: every stretch of the shards is mixed
