@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)/.codelake/dagster
 export CODELAKE_HOME ?= $(CURDIR)/.codelake
 
-.PHONY: install demo test test-fast test-browser browser-deps ui bench bench-fuzzy lint clean
+.PHONY: install demo test test-fast test-browser browser-deps sandbox-deps ui bench bench-fuzzy lint clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m codelake.compile_kernels
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed sandbox-deps
 
 ## make demo: install, build the demo dumps from files on this machine, materialize everything end to end
 demo: install
@@ -31,6 +31,11 @@ test-fast: install
 browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# The sandbox that runs untrusted code (codelake/sandbox) needs bubblewrap.
+sandbox-deps:
+	@command -v bwrap >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
 
 test-browser: install browser-deps
 	$(PY) -m pytest -q -m browser tests
