@@ -112,20 +112,23 @@ def _decide(
     problem = name_problem(member.repo_dir, member.path, rules.names)
     if problem is not None:
         return problem[0], problem[1], None, None, b""
-    if member.copy:
+    repo_state = None
+    if member.repo_dir is not None:
+        repo_state = repos.get(member.repo_dir, ("manifest_missing", f"no {rules.manifest_file} for folder {member.repo_dir!r}"))
+    manifest = repo_state if isinstance(repo_state, RepoManifest) else None
+    if member.copy:  # named after its repository when it has one, so `codelake why owner/repo/path` finds it
         kept = doc_id(dump, member.repo_dir or "", member.path)
         detail = (
             f"the dump holds this path {member.copies} times; this is copy {member.copy} in archive order, "
             f"superseded by the last copy, doc_id {kept}, as extraction would leave it"
         )
-        return "duplicate_path", detail, None, None, b""
-    if member.repo_dir is None:
+        return "duplicate_path", detail, manifest, None, b""
+    if repo_state is None:
         return "outside_repository", "file at the dump's root, not in a repository folder", None, None, b""
-    repo_state = repos.get(member.repo_dir, ("manifest_missing", f"no {rules.manifest_file} for folder {member.repo_dir!r}"))
-    if isinstance(repo_state, tuple):
+    if manifest is None:
         return repo_state[0], repo_state[1], None, None, b""
     reason, detail, language, data = _classify(member, rules, languages)
-    return reason, detail, repo_state, language, data
+    return reason, detail, manifest, language, data
 
 
 def ingest_dump(
