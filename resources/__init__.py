@@ -6,11 +6,17 @@ import os
 
 from resources.lake import LakeResource
 from resources.landing_zone import LandingZoneResource
+from resources.launcher import LocalLauncher
 from resources.sandbox import SandboxResource
 
 RESOURCES_BY_DEPLOYMENT = {
     # One machine: the lake and landing zone under $CODELAKE_HOME (or .codelake/ in the project).
-    "local": lambda: {"lake": LakeResource(), "landing_zone": LandingZoneResource(), "sandbox": SandboxResource()},
+    "local": lambda: {
+        "lake": LakeResource(),
+        "landing_zone": LandingZoneResource(),
+        "sandbox": SandboxResource(),
+        "launcher": LocalLauncher(),
+    },
 }
 
 
@@ -21,4 +27,4 @@ def resources_for_deployment(name: str | None = None) -> dict:
     return RESOURCES_BY_DEPLOYMENT[name]()
 
 
-__all__ = ["LakeResource", "LandingZoneResource", "SandboxResource", "resources_for_deployment"]
+__all__ = ["LakeResource", "LandingZoneResource", "LocalLauncher", "SandboxResource", "resources_for_deployment"]

@@ -1,0 +1,111 @@
+"""Chat samples for SFT: records in the common formats, rendered with the ChatML template and packed into
+`.ds` shards like the pretraining data.
+
+  <|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n{answer}<|im_end|>\n<|endoftext|>
+
+Formats read: OpenAI `messages` [{role, content}], ShareGPT `conversations` [{from, value}], Alpaca
+`instruction`/`input`/`output`, and `prompt`/`completion`. A record in none of them is counted as
+skipped, with its file and line, never silently packed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tokenizers import Tokenizer
+
+from training.fim import Segment
+from training.packing import ShardWriter, encode_samples
+from training.tokenizer import token_size
+
+SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
+
+
+def normalize(record: dict) -> list[dict] | None:
+    """[{role, content}] for a record in one of the known formats, or None."""
+    if isinstance(record.get("messages"), list):
+        turns = [{"role": m.get("role"), "content": m.get("content")} for m in record["messages"] if isinstance(m, dict)]
+    elif isinstance(record.get("conversations"), list):
+        turns = [{"role": SHAREGPT_ROLES.get(m.get("from")), "content": m.get("value")} for m in record["conversations"] if isinstance(m, dict)]
+    elif "instruction" in record and "output" in record:
+        user = record["instruction"] + (f"\n\n{record['input']}" if record.get("input") else "")
+        turns = [{"role": "user", "content": user}, {"role": "assistant", "content": record["output"]}]
+    elif "prompt" in record and "completion" in record:
+        turns = [{"role": "user", "content": record["prompt"]}, {"role": "assistant", "content": record["completion"]}]
+    else:
+        return None
+    if not turns or any(t["role"] not in ("system", "user", "assistant") or not isinstance(t["content"], str) for t in turns):
+        return None
+    return turns
+
+
+def chat_segments(turns: list[dict], im_start: int, im_end: int, eot: int) -> list[Segment]:
+    segments: list[Segment] = []
+    for turn in turns:
+        segments += [im_start, f"{turn['role']}\n{turn['content']}", im_end, "\n"]
+    return [*segments, eot]
+
+
+@dataclass
+class ChatPackReport:
+    records: int = 0
+    packed: int = 0
+    truncated: int = 0
+    tokens: int = 0
+    skipped: list[str] = field(default_factory=list)  # "file:line: why"
+    files: list[str] = field(default_factory=list)
+
+
+def _records(paths: list[Path], report: ChatPackReport) -> Iterator[list[dict]]:
+    for path in paths:
+        files = sorted(path.rglob("*.jsonl")) if path.is_dir() else [path]
+        if not files:
+            raise FileNotFoundError(f"{path}: no .jsonl chat files")
+        for file in files:
+            for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+                if not line.strip():
+                    continue
+                report.records += 1
+                try:
+                    turns = normalize(json.loads(line))
+                except (json.JSONDecodeError, AttributeError, TypeError) as err:
+                    report.skipped.append(f"{file}:{number}: not a JSON object ({err})")
+                    continue
+                if turns is None:
+                    report.skipped.append(f"{file}:{number}: matches no chat format (messages, conversations, instruction/output, prompt/completion)")
+                    continue
+                yield turns
+
+
+def pack_chat(paths: list[Path], tokenizer_path: Path, folder: Path, max_tokens: int, batch: int = 256) -> ChatPackReport:
+    """Render every record of the JSONL files under `paths` and pack them into `folder`."""
+    tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    tokenizer.encode_special_tokens = True
+    im_start, im_end, eot = (tokenizer.token_to_id(t) for t in ("<|im_start|>", "<|im_end|>", "<|endoftext|>"))
+    if None in (im_start, im_end, eot):
+        raise ValueError(f"{tokenizer_path}: lacks <|im_start|>, <|im_end|> or <|endoftext|>")
+    report = ChatPackReport()
+    writer = ShardWriter(folder, token_size(tokenizer.get_vocab_size()), 50_000_000, str(tokenizer_path))
+    pending: list[list[Segment]] = []
+
+    def flush() -> None:
+        encoded = encode_samples(tokenizer, pending, max_tokens, eot)
+        writer.write([e.ids for e in encoded])
+        report.packed += len(encoded)
+        report.truncated += sum(e.truncated for e in encoded)
+        pending.clear()
+
+    for turns in _records(paths, report):
+        pending.append(chat_segments(turns, im_start, im_end, eot))
+        if len(pending) >= batch:
+            flush()
+    if pending:
+        flush()
+    writer.close()
+    report.tokens, report.files = writer.total_tokens, writer.files
+    if not report.packed:
+        raise ValueError(f"{', '.join(map(str, paths))}: no usable chat record ({len(report.skipped)} skipped)")
+    return report
