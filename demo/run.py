@@ -16,11 +16,38 @@ from rich.console import Console
 from rich.markup import escape
 
 from assets.code import code_corpus, exact_dedup, filter_signals, filtered, fuzzy_dedup, raw_files, transformed
+from assets.training import annealed_checkpoint, annealing_shards, pretrain_checkpoint, pretrain_shards, sft_checkpoint, tokenizer
 from codelake.cli.inspect import print_stats
 from codelake.settings import codelake_home, default_landing_zone
+from demo.build_corpora import build_corpora
 from demo.build_dumps import build_demo_dumps
-from resources import LakeResource, LandingZoneResource
+from resources import LakeResource, LandingZoneResource, LocalLauncher
 from sensors.code_dumps import code_dump_sensor
+
+
+# Demo scale: a few dozen CPU steps each, warm-up of a few steps (the schedules' defaults are the paper's).
+_TINY = {"preset": "tiny", "warmup_steps": 3, "checkpoint_interval": 20}
+DEMO_TRAINING = {
+    "pretrain_checkpoint": {**_TINY, "steps": 60, "learning_rate": 1e-3},
+    "annealed_checkpoint": {**_TINY, "steps": 20, "learning_rate": 1e-3},
+    "sft_checkpoint": {**_TINY, "steps": 10},
+}
+
+
+def _demo_config(base: dict, name: str) -> dict:
+    return {**base, "ops": {name: {"config": DEMO_TRAINING[name]}}} if name in DEMO_TRAINING else base
+
+
+def _training_summary(outcome) -> str:
+    for event in outcome.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        if "final_loss" in metadata:
+            return f": loss {metadata['first_loss'].value:.3f} → {metadata['final_loss'].value:.3f}, {metadata['tokens_per_s'].value:.0f} tokens/s"
+        if "sft_stage2/final_loss" in metadata:
+            return f": stage 2 loss {metadata['sft_stage2/first_loss'].value:.3f} → {metadata['sft_stage2/final_loss'].value:.3f}"
+        if "tokens" in metadata:
+            return f": {metadata['tokens'].value:,} tokens"
+    return ""
 
 
 def main() -> int:
@@ -33,7 +60,7 @@ def main() -> int:
     lake = LakeResource()
     # The builder renames archives into place atomically, so no settling time is needed here.
     landing_zone = LandingZoneResource(path=str(landing), settle_seconds=0)
-    resources = {"lake": lake, "landing_zone": landing_zone}
+    resources = {"lake": lake, "landing_zone": landing_zone, "launcher": LocalLauncher()}
     instance = DagsterInstance.get()
     quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
@@ -63,7 +90,20 @@ def main() -> int:
             return 1
         console.print(f"{stage.key.to_user_string()} materialized")
 
-    console.rule("4. results")
+    console.rule("4. training: tokenizer, shards, a tiny model pre-trained, annealed and instruction-tuned on CPU")
+    counts = build_corpora(codelake_home())
+    console.print("text, math and SFT data from documents on this machine: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    training = [tokenizer, pretrain_shards, annealing_shards, pretrain_checkpoint, annealed_checkpoint, sft_checkpoint]
+    for stage in training:
+        outcome = materialize(
+            [*downstream, *training], selection=[stage], instance=instance, resources=resources, run_config=_demo_config(quiet, stage.key.to_user_string())
+        )
+        if not outcome.success:
+            console.print(f"[red]{stage.key.to_user_string()} failed[/red]")
+            return 1
+        console.print(f"{stage.key.to_user_string()} materialized{_training_summary(outcome)}")
+
+    console.rule("5. results")
     print_stats(lake.lake(), console)
     console.print(f"\nDone in {time.perf_counter() - started:.0f}s. Where to look:")
     console.print(f"  lake (Delta tables):   {lake.root}")

@@ -11,7 +11,7 @@ from rich.table import Table
 from codelake.lake import Lake
 from codelake.lake.lineage import LINEAGE_TABLE
 from codelake.lake.sql import connect
-from codelake.stages import CODE_STAGES
+from codelake.stages import CODE_STAGES, SHARD_STAGES
 
 _DOC_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -62,14 +62,37 @@ def trace(lake: Lake, doc: str) -> list[dict]:
                 steps.append({"stage": stage, "status": "not reached"})
             if not kept:
                 break
+        steps += _shard_steps(con, lake, doc)
     finally:
         con.close()
     return steps
 
 
+def _shard_steps(con, lake: Lake, doc: str) -> list[dict]:
+    """Where a document's tokens went in each shard stage: every copy's .ds file, document and token span."""
+    steps = []
+    for stage in SHARD_STAGES:
+        if not lake.exists(stage):
+            continue
+        row = con.execute(f'SELECT shard_folder, placements FROM "{stage}" WHERE doc_id = $d', {"d": doc}).fetchone()
+        if row:
+            places = "; ".join(
+                f"{p['shard']} document {p['document']}, tokens {p['token_offset']}–{p['token_offset'] + p['tokens']}"
+                + (f", FIM {p['fim']}" if p["fim"] != "none" else "") + (", repository sample" if p["repo_level"] else "")
+                for p in row[1]
+            )
+            steps.append({"stage": stage, "status": "kept", "version": lake.version(stage), "detail": f"{row[0]}: {places}"})
+        if lake.exists(LINEAGE_TABLE):
+            for action, reason, detail, version in con.execute(
+                "SELECT action, reason, detail, version FROM lineage WHERE stage = $s AND doc_id = $d", {"s": stage, "d": doc}
+            ).fetchall():
+                steps.append({"stage": stage, "status": action, "reason": reason, "detail": detail, "version": version})
+    return steps
+
+
 def _describe(step: dict) -> str:
     if step["status"] == "kept":
-        return f"kept (table version {step['version']})"
+        return f"kept (table version {step['version']})" + (f" — {step['detail']}" if step.get("detail") else "")
     if step["status"] == "not reached":
         return "not in this stage (dropped earlier or not yet run)"
     detail = step.get("detail") or ""
@@ -92,7 +115,7 @@ def print_why(lake: Lake, query: str, console: Console) -> int:
         head = next((s for s in steps if s.get("repo")), {})
         console.print(f"[bold]{doc}[/bold]  {head.get('repo', '?')}/{head.get('path', '?')}  dump={head.get('dump', '?')}")
         for step in steps:
-            console.print(f"  {step['stage']:<14} {_describe(step)}")
+            console.print(f"  {step['stage']:<16} {_describe(step)}")
     return 0
 
 
@@ -101,7 +124,7 @@ def stage_stats(lake: Lake) -> list[tuple[str, str, int, int]]:
     con = connect(lake)
     rows: list[tuple[str, str, int, int]] = []
     try:
-        for stage in CODE_STAGES:
+        for stage in CODE_STAGES + SHARD_STAGES:
             if not lake.exists(stage):
                 continue
             n, b = con.execute(f'SELECT count(*), coalesce(sum(size), 0) FROM "{stage}"').fetchone()
