@@ -138,9 +138,13 @@ class DagsterDev:
         finally:
             con.close()
 
-    def runs(self) -> list:
+    def run_records(self) -> list:
+        """Oldest first; a record has the run and its create/end times."""
         with DagsterInstance.from_config(str(self.dagster_home)) as instance:
-            return list(reversed(instance.get_runs()))
+            return list(reversed(instance.get_run_records()))
+
+    def runs(self) -> list:
+        return [record.dagster_run for record in self.run_records()]
 
     def runs_summary(self) -> str:
         try:
@@ -195,4 +199,7 @@ def test_landed_dumps_reach_code_corpus_through_the_running_daemon(dagster_dev):
     whole_lake = _whole_lake_runs(runs)
     assert len(whole_lake) == 2, f"one whole-lake run per landing, not per dump\n{dagster_dev.runs_summary()}"
     assert {k.to_user_string() for k in whole_lake[1].asset_selection} == WHOLE_LAKE, dagster_dev.runs_summary()
+    records = {r.dagster_run.run_id: r for r in dagster_dev.run_records()}
+    burst_ingested = max(records[r.run_id].end_time for r in runs if r.tags.get("dagster/partition") in BURST)
+    assert records[whole_lake[1].run_id].create_timestamp.timestamp() >= burst_ingested, "requested before the burst was ingested"
     print(f"dump-1 in code_corpus {first_s:.0f}s after `dagster dev` started; the burst {burst_s:.0f}s after landing")
