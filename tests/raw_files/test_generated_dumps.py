@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -175,7 +174,7 @@ def _check_case(fmt: str, seed: int, tmp: Path) -> None:
     assert len(rows) + len(drops) == expected == report.rows_in, where
     ids = [r[0] for r in rows] + [d[0] for d in drops]
     assert len(ids) == len(set(ids)), f"doc_id repeated; {where}"
-    for doc, repo_dir, path, text in rows:
+    for _, repo_dir, path, text in rows:
         assert printable_name(f"{repo_dir}/{path}") == f"{repo_dir}/{path}", where
         assert text.encode() == last[f"{repo_dir}/{path}"], f"{repo_dir}/{path} is not the last copy; {where}"
     for _, reason, repo, path, detail in drops:
