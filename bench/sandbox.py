@@ -100,7 +100,9 @@ def main(argv: list[str] | None = None) -> dict:
     codes = snippets(args.snippets)
     sandbox.run_python(codes[0])  # the one-time self-check and a warm page cache, outside the timings
     run_plain_one(sandbox.interpreter.path, codes[0], sandbox.limits.wall_seconds)
+    load_before = os.getloadavg()[0]
     rows = measure(codes, args.workers, args.repeats, sandbox)
+    load_after = os.getloadavg()[0]
 
     print(f"{'in flight':>9} {'plain/s':>8} {'sandbox/s':>10} {'verified':>9} {'ratio':>6}")
     for row in rows:
@@ -113,10 +115,13 @@ def main(argv: list[str] | None = None) -> dict:
         f"({'PASS' if at_cores['ratio'] <= 1.5 else 'FAIL'}: target <= 1.5x); "
         f"best sandbox throughput {best['sandbox_snippets_per_s']} snippets/s with {best['workers']} in flight on {os.cpu_count()} cores"
     )
+    # other tenants' load skews both sides (more processes in flight win a bigger share of a busy machine)
+    print(f"load average (1 min) before/after: {load_before:.1f}/{load_after:.1f}")
     report = {
         "cores": os.cpu_count(),
         "interpreter": sandbox.interpreter.path,
         "limits": sandbox.limits.__dict__,
+        "load_average_before_after": [round(load_before, 2), round(load_after, 2)],
         "rows": rows,
         "ratio_at_cores": at_cores["ratio"],
         "best_in_flight": best["workers"],
