@@ -7,7 +7,7 @@ import pytest
 from dagster import AssetKey, DefaultSensorStatus
 
 from definitions import defs
-from sensors.automation import AUTOMATED_GROUPS, code_automation_sensor
+from sensors.automation import AUTOMATED_GROUPS, automation_default_status, code_automation_sensor
 from sensors.interval import DEFAULT_SENSOR_INTERVAL_SECONDS, sensor_interval_seconds
 
 
@@ -15,6 +15,16 @@ def test_runs_by_default_and_replaces_dagsters_stopped_default_sensor():
     assert code_automation_sensor.default_status == DefaultSensorStatus.RUNNING
     names = {s.name for s in defs.get_repository_def().sensor_defs}
     assert "default_automation_condition_sensor" not in names and "code_automation_sensor" in names
+
+
+def test_codelake_automation_off_makes_it_start_stopped(monkeypatch):
+    monkeypatch.setenv("CODELAKE_AUTOMATION", "off")
+    assert automation_default_status() == DefaultSensorStatus.STOPPED
+    monkeypatch.setenv("CODELAKE_AUTOMATION", "on")
+    assert automation_default_status() == DefaultSensorStatus.RUNNING
+    monkeypatch.setenv("CODELAKE_AUTOMATION", "maybe")
+    with pytest.raises(ValueError, match="CODELAKE_AUTOMATION='maybe' must be"):
+        automation_default_status()
 
 
 def test_targets_every_asset_of_the_automated_groups_and_only_conditioned_ones_can_be_requested():
@@ -27,7 +37,7 @@ def test_targets_every_asset_of_the_automated_groups_and_only_conditioned_ones_c
     assert graph.get(AssetKey("raw_files")).automation_condition is None  # started by code_dump_sensor only
     # Nothing with a condition is left to Dagster's stopped default sensor.
     uncovered = {k for k in graph.get_all_asset_keys() if graph.get(k).automation_condition is not None} - targeted
-    assert uncovered == set()
+    assert uncovered == set(), f"{uncovered} have a condition nobody evaluates: add their group to sensors/automation.py AUTOMATED_GROUPS"
 
 
 def test_interval_defaults_to_30_seconds_and_reads_the_environment(monkeypatch):
