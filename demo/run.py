@@ -60,7 +60,7 @@ def main() -> int:
     lake = LakeResource()
     # The builder renames archives into place atomically, so no settling time is needed here.
     landing_zone = LandingZoneResource(path=str(landing), settle_seconds=0)
-    resources = {"lake": lake, "landing_zone": landing_zone, "launcher": LocalLauncher()}
+    resources = {"lake": lake, "landing_zone": landing_zone, "launcher": LocalLauncher(forward_output=False)}
     instance = DagsterInstance.get()
     quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 

@@ -45,6 +45,7 @@ class LocalLauncher(ConfigurableResource):
 
     python: str = Field(default_factory=lambda: sys.executable, description="Interpreter with torch and nanotron installed")
     max_nproc: int = Field(default=2, description="Processes this machine may start for one job (dp * tp * pp)")
+    forward_output: bool = Field(default=True, description="Also print the job's output in the run's stdout (it is always in the log file)")
 
     def command(self, job: TrainingJob) -> list[str]:
         return [self.python, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={job.nproc}", "-m", job.module, *job.args]
@@ -55,7 +56,8 @@ class LocalLauncher(ConfigurableResource):
         job.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = self.command(job)
         # tee keeps the whole log on disk for the failure message; pipefail keeps the job's exit status
-        wrapped = ["bash", "-c", 'set -o pipefail; "$@" 2>&1 | tee -a "$LOG"', "launch", *command]
+        tee = 'tee -a "$LOG"' if self.forward_output else 'cat >> "$LOG"'
+        wrapped = ["bash", "-c", f'set -o pipefail; "$@" 2>&1 | {tee}', "launch", *command]
         env = {**job.env, "LOG": str(job.log_path), "OMP_NUM_THREADS": job.env.get("OMP_NUM_THREADS", "1")}
         context.log.info(f"launching: {shlex.join(command)} (log: {job.log_path})")
         try:
