@@ -68,20 +68,26 @@ def test_a_failed_job_fails_the_materialization_with_its_log(training_setup):
     lake, home, instance, resources = training_setup
     _materialize("tokenizer", instance, resources)
     _materialize("pretrain_shards", instance, resources)
-    broken = {**TRAIN, "preset": "tiny", "tp": 3}  # 3 processes: more than the launcher allows
-    result = _materialize("pretrain_checkpoint", instance, resources, broken, raise_on_error=False)
+    one_process = {**resources, "launcher": LocalLauncher(max_nproc=1)}
+    result = _materialize("pretrain_checkpoint", instance, one_process, {**TRAIN, "dp": 2}, raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    assert "needs 3 processes" in str(failure.event_specific_data.error)
+    assert "needs 2 processes" in str(failure.event_specific_data.error)
 
 
-def test_a_crashing_job_reports_its_log_tail(training_setup, tmp_path):
-    from dagster import Failure, build_asset_context
+def test_a_crashing_job_reports_its_log_tail(tmp_path):
+    from dagster import asset
 
     from resources.launcher import TrainingJob
 
     log = tmp_path / "job.log"
-    job = TrainingJob("training.train", ("--config", str(tmp_path / "missing.yaml")), 1, log)
-    with pytest.raises(Failure) as raised:
-        LocalLauncher().launch(build_asset_context(), job)
-    assert "missing.yaml" in raised.value.description and "last lines of" in raised.value.description
+
+    @asset
+    def crashing(context, launcher: LocalLauncher):
+        launcher.launch(context, TrainingJob("training.train", ("--config", str(tmp_path / "missing.yaml")), 1, log))
+
+    result = materialize([crashing], instance=DagsterInstance.ephemeral(), resources={"launcher": LocalLauncher()}, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    message = str(failure.event_specific_data.error)
+    assert "training job failed" in message and f"last lines of {log}" in message and "missing.yaml" in message
