@@ -16,12 +16,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from assets.code import code_corpus, exact_dedup, filter_signals, filtered, fuzzy_dedup, raw_files, transformed
-from assets.training import annealed_checkpoint, annealing_shards, pretrain_checkpoint, pretrain_shards, sft_checkpoint, tokenizer
+from assets.training import annealed_checkpoint, annealing_shards, evaluation, pretrain_checkpoint, pretrain_shards, sft_checkpoint, tokenizer
 from codelake.cli.inspect import print_stats
 from codelake.settings import codelake_home, default_landing_zone
 from demo.build_corpora import build_corpora
 from demo.build_dumps import build_demo_dumps
-from resources import LakeResource, LandingZoneResource, LocalLauncher
+from resources import LakeResource, LandingZoneResource, LocalLauncher, SandboxResource
 from sensors.code_dumps import code_dump_sensor
 
 
@@ -31,6 +31,7 @@ DEMO_TRAINING = {
     "pretrain_checkpoint": {**_TINY, "steps": 60, "learning_rate": 1e-3},
     "annealed_checkpoint": {**_TINY, "steps": 20, "learning_rate": 1e-3},
     "sft_checkpoint": {**_TINY, "steps": 10},
+    "evaluation": {"problems": 20, "max_new_tokens": 64},  # a tiny model scores ~0: the path is what the demo shows
 }
 
 
@@ -45,6 +46,8 @@ def _training_summary(outcome) -> str:
             return f": loss {metadata['first_loss'].value:.3f} → {metadata['final_loss'].value:.3f}, {metadata['tokens_per_s'].value:.0f} tokens/s"
         if "sft_stage2/final_loss" in metadata:
             return f": stage 2 loss {metadata['sft_stage2/first_loss'].value:.3f} → {metadata['sft_stage2/final_loss'].value:.3f}"
+        if "pass@1" in metadata:
+            return f": HumanEval pass@1 {metadata['pass@1'].value:.3f} on {metadata['problems'].value} problems {metadata['statuses'].value}"
         if "tokens" in metadata:
             return f": {metadata['tokens'].value:,} tokens"
     return ""
@@ -60,7 +63,7 @@ def main() -> int:
     lake = LakeResource()
     # The builder renames archives into place atomically, so no settling time is needed here.
     landing_zone = LandingZoneResource(path=str(landing), settle_seconds=0)
-    resources = {"lake": lake, "landing_zone": landing_zone, "launcher": LocalLauncher(forward_output=False)}
+    resources = {"lake": lake, "landing_zone": landing_zone, "launcher": LocalLauncher(forward_output=False), "sandbox": SandboxResource()}
     instance = DagsterInstance.get()
     quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
@@ -93,7 +96,7 @@ def main() -> int:
     console.rule("4. training: tokenizer, shards, a tiny model pre-trained, annealed and instruction-tuned on CPU")
     counts = build_corpora(codelake_home())
     console.print("text, math and SFT data from documents on this machine: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    training = [tokenizer, pretrain_shards, annealing_shards, pretrain_checkpoint, annealed_checkpoint, sft_checkpoint]
+    training = [tokenizer, pretrain_shards, annealing_shards, pretrain_checkpoint, annealed_checkpoint, sft_checkpoint, evaluation]
     for stage in training:
         outcome = materialize(
             [*downstream, *training], selection=[stage], instance=instance, resources=resources, run_config=_demo_config(quiet, stage.key.to_user_string())
