@@ -17,6 +17,7 @@ class SandboxResource(ConfigurableResource):
     isolation: str | None = Field(default=None, description="bwrap (default) or none (NO isolation)")
     bwrap_path: str | None = Field(default=None, description="bubblewrap executable; default `bwrap` on PATH")
     interpreter: str | None = Field(default=None, description="Python run in the sandbox; auto = this one or /usr/bin/python3")
+    in_flight: int | None = Field(default=None, description="Programs running at once in run_many")
     hidden_paths: list[str] = Field(default_factory=list, description="More host paths to keep invisible (the lake, the project and ~ always are)")
     wall_seconds: float | None = None
     cpu_seconds: int | None = None
@@ -29,7 +30,7 @@ class SandboxResource(ConfigurableResource):
 
     def sandbox(self) -> Sandbox:
         settings = load_sandbox_settings(self.rules_path)
-        changes = {name: getattr(self, name) for name in ("isolation", "bwrap_path", "interpreter") if getattr(self, name) is not None}
+        changes = {name: getattr(self, name) for name in ("isolation", "bwrap_path", "interpreter", "in_flight") if getattr(self, name) is not None}
         limits = {
             name: getattr(self, name)
             for name in ("wall_seconds", "cpu_seconds", "memory_bytes", "processes", "open_files",

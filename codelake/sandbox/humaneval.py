@@ -52,7 +52,7 @@ def evaluate_completions(
     completions: Mapping[str, Sequence[str]],
     sandbox: Sandbox,
     ks: Sequence[int] = (1, 10, 100),
-    workers: int = 2,
+    workers: int | None = None,
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> HumanEvalReport:
     """Run every completion of every task in `completions` (task_id -> [completion, ...]) against its

@@ -111,12 +111,12 @@ class Sandbox:
             self._self_check()
         return self._run(PythonProgram(code, files, stdin))
 
-    def run_many(self, items: Iterable[tuple[C, PythonProgram]], workers: int = 2) -> Iterator[tuple[C, ExecutionResult]]:
-        """(context, program) pairs in, (context, result) pairs out in input order, at most
-        `workers` programs running at once (and `workers + 1` read ahead)."""
+    def run_many(self, items: Iterable[tuple[C, PythonProgram]], workers: int | None = None) -> Iterator[tuple[C, ExecutionResult]]:
+        """(context, program) pairs in, (context, result) pairs out in input order, at most `workers`
+        programs running at once (default: `in_flight` of the settings) and `workers + 1` read ahead."""
         if self.isolation == "bwrap":
             self._self_check()
-        yield from ordered_map(self._run, items, workers=workers, threads=True)
+        yield from ordered_map(self._run, items, workers=workers or self.settings.in_flight, threads=True)
 
     # -- internals -------------------------------------------------------------------------------------
     def _self_check(self) -> None:

@@ -36,6 +36,7 @@ class SandboxSettings:
     bwrap_path: str | None = None
     interpreter: str = "auto"
     run_as_uid: int = 65534
+    in_flight: int = 8
     system_binds: tuple[str, ...] = ()
     limits: SandboxLimits = field(default_factory=SandboxLimits)
 
@@ -56,6 +57,9 @@ def load_sandbox_settings(path: str | Path | None = None) -> SandboxSettings:
     binds = require(data, "system_binds", list, source)
     if not all(isinstance(b, str) and b.startswith("/") for b in binds):
         raise RuleFileError(f"{source}: 'system_binds' must be a list of absolute paths, got {binds!r}")
+    in_flight = require(data, "in_flight", int, source)
+    if in_flight < 1:
+        raise RuleFileError(f"{source}: 'in_flight' must be at least 1, got {in_flight!r}")
     limits_data = require(data, "limits", dict, source)
     limits = {}
     for spec in dataclasses.fields(SandboxLimits):
@@ -72,6 +76,7 @@ def load_sandbox_settings(path: str | Path | None = None) -> SandboxSettings:
         bwrap_path=bwrap_path,
         interpreter=require(data, "interpreter", str, source),
         run_as_uid=require(data, "run_as_uid", int, source),
+        in_flight=in_flight,
         system_binds=tuple(binds),
         limits=SandboxLimits(**limits),
     )

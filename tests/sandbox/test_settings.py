@@ -34,6 +34,7 @@ def _write(tmp_path, change):
         (lambda d: d["limits"].pop("memory_bytes"), "missing key 'memory_bytes'"),
         (lambda d: d["limits"].update(gpu_seconds=3), "unknown keys"),
         (lambda d: d.update(system_binds=["usr"]), "absolute paths"),
+        (lambda d: d.update(in_flight=0), "'in_flight' must be at least 1"),
     ],
 )
 def test_bad_settings_name_the_file_and_the_problem(tmp_path, change, message):
@@ -45,6 +46,7 @@ def test_bad_settings_name_the_file_and_the_problem(tmp_path, change, message):
 
 def test_resource_overrides_the_rules(tmp_path):
     path = _write(tmp_path, lambda d: d["limits"].update(cpu_seconds=7))
-    sandbox = SandboxResource(rules_path=str(path), wall_seconds=1.5, processes=8).sandbox()
+    sandbox = SandboxResource(rules_path=str(path), wall_seconds=1.5, processes=8, in_flight=3).sandbox()
     assert (sandbox.limits.cpu_seconds, sandbox.limits.wall_seconds, sandbox.limits.processes) == (7, 1.5, 8)
+    assert sandbox.settings.in_flight == 3
     assert sandbox.isolation == "bwrap"
