@@ -42,18 +42,16 @@ def conservation(lake: Lake, stage: str, version: int, rows_in: int, dump: str |
 
 
 def duplicate_doc_ids(lake: Lake, stage: str, version: int) -> int:
-    """How many doc ids appear more than once in the stage's table, or both kept and dropped."""
+    """How many doc ids appear more than once among the stage's kept rows and its lineage drops at
+    `version` together: kept twice, both kept and dropped, or dropped twice."""
     con = connect(lake)
     try:
-        table = delta_scan(lake, stage, version)
-        dup_kept = con.execute(f"SELECT count(*) - count(DISTINCT doc_id) FROM {table}").fetchone()[0]
-        both = 0
+        ids = f"SELECT doc_id FROM {delta_scan(lake, stage, version)}"
+        params: dict = {}
         if lake.exists(LINEAGE_TABLE):
-            both = con.execute(
-                f"SELECT count(*) FROM {table} t JOIN {LINEAGE_TABLE} l USING (doc_id)"
-                " WHERE l.stage = $stage AND l.version = $version AND l.action = 'drop'",
-                {"stage": stage, "version": version},
-            ).fetchone()[0]
+            ids += f" UNION ALL SELECT doc_id FROM {LINEAGE_TABLE} WHERE stage = $stage AND version = $version AND action = 'drop'"
+            params = {"stage": stage, "version": version}
+        duplicates = con.execute(f"SELECT count(*) - count(DISTINCT doc_id) FROM ({ids})", params).fetchone()[0]
     finally:
         con.close()
-    return int(dup_kept) + int(both)
+    return int(duplicates)
