@@ -27,6 +27,7 @@ from codelake.filtered.stage import run_filter_signals, run_filtered
 from codelake.transformed.rules import TRANSFORM_DIR
 from codelake import __version__
 from codelake.settings import RULES_DIR, fingerprint
+from resources.duckdb import LakeDuckDBResource
 from resources.lake import LakeResource
 from resources.landing_zone import LandingZoneResource
 
@@ -53,7 +54,9 @@ def _progress_logger(context: AssetExecutionContext, every_seconds: float = 10.0
     code_version=fingerprint(INGEST_RULES, LANGUAGES, extra=__version__),
     check_specs=check_specs("raw_files"),
 )
-def raw_files(context: AssetExecutionContext, lake: LakeResource, landing_zone: LandingZoneResource) -> MaterializeResult:
+def raw_files(
+    context: AssetExecutionContext, lake: LakeResource, landing_zone: LandingZoneResource, duckdb: LakeDuckDBResource
+) -> MaterializeResult:
     """Every file of one crawl dump, unpacked safely (nothing extracted to disk), labelled with its
     language from the 600+ language table in rules/languages.yaml. Files over 8 MB, binaries, empty or
     invalid-UTF-8 files, unsupported languages, symlinks and unsafe archive paths are dropped, each with
@@ -66,7 +69,7 @@ def raw_files(context: AssetExecutionContext, lake: LakeResource, landing_zone: 
     rows_in = count_members(open_dump(dump_path, rules.manifest_file, rules.archive))
     return MaterializeResult(
         metadata={"dump": str(dump_path), **report_metadata(report, lake.lake())},
-        check_results=check_results(report, lake.lake(), rows_in, dump=context.partition_key),
+        check_results=check_results(report, lake.lake(), rows_in, dump=context.partition_key, connections=duckdb.connection_factory()),
     )
 
 
@@ -78,12 +81,14 @@ def raw_files(context: AssetExecutionContext, lake: LakeResource, landing_zone: 
     check_specs=check_specs("exact_dedup"),
     automation_condition=after_dumps_ingested(),
 )
-def exact_dedup(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
+def exact_dedup(context: AssetExecutionContext, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
     """Exact duplicates removed across ALL dumps ingested so far: files with the same SHA-256 keep one
     survivor — most stars, then newest commit, then repo/path/dump order (rules/exact_dedup.yaml).
     A later dump with a better copy takes over; every dropped file's lineage row names its survivor."""
-    the_lake = lake.lake()
-    return whole_lake_result(context, the_lake, "raw_files", lambda version: run_exact_dedup(the_lake, upstream_version=version))
+    the_lake, connections = lake.lake(), duckdb.connection_factory()
+    return whole_lake_result(
+        context, the_lake, "raw_files", lambda version: run_exact_dedup(the_lake, upstream_version=version, connections=connections), connections
+    )
 
 
 class FuzzyDedupConfig(Config):
@@ -100,20 +105,23 @@ class FuzzyDedupConfig(Config):
     check_specs=check_specs("fuzzy_dedup"),
     automation_condition=after_upstream_stage(),
 )
-def fuzzy_dedup(context: AssetExecutionContext, config: FuzzyDedupConfig, lake: LakeResource) -> MaterializeResult:
+def fuzzy_dedup(context: AssetExecutionContext, config: FuzzyDedupConfig, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
     """Near-duplicate files removed at file level (RefineCode: MinHash over 5-gram shingles, 2048
     functions, LSH 16 bands x 128 rows), across all dumps so far. Each cluster of near duplicates keeps
     one survivor by the exact-dedup rule (most stars, newest commit, ...); every removed file's lineage
     names its survivor and their estimated Jaccard similarity. Signatures are computed once per file and
     kept in the lake, so a new dump costs only its own files."""
-    the_lake = lake.lake()
+    the_lake, connections = lake.lake(), duckdb.connection_factory()
     params = load_preset(config.preset or None)
     progress = _progress_logger(context)
     return whole_lake_result(
         context,
         the_lake,
         "exact_dedup",
-        lambda _: run_fuzzy_dedup(the_lake, params, workers=config.workers, batch_docs=config.batch_docs, progress=progress),
+        lambda _: run_fuzzy_dedup(
+            the_lake, params, workers=config.workers, batch_docs=config.batch_docs, progress=progress, connections=connections
+        ),
+        connections,
         preset=params.preset,
     )
 
@@ -131,7 +139,7 @@ class ParallelStageConfig(Config):
     check_specs=check_specs("transformed"),
     automation_condition=after_upstream_stage(),
 )
-def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lake: LakeResource) -> MaterializeResult:
+def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
     """fuzzy_dedup's survivors with their text cleaned (RefineCode's transformation): copyright and
     license header comments at the top of files removed (per language's comment syntax), and personal
     or secret data replaced by placeholders — <EMAIL>, <IP_ADDRESS>, <KEY>, <PASSWORD>. Rules in
@@ -144,6 +152,7 @@ def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lak
         the_lake,
         "fuzzy_dedup",
         lambda _: run_transformed(the_lake, workers=config.workers, batch_rows=config.batch_rows, progress=progress),
+        duckdb.connection_factory(),
     )
 
 
@@ -155,14 +164,14 @@ def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lak
     check_specs=check_specs("filter_signals"),
     automation_condition=after_upstream_stage(),
 )
-def filter_signals(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
+def filter_signals(context: AssetExecutionContext, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
     """Every RefineCode filter signal of every transformed file, computed once (vectorized over Polars
     frames; Python-AST signals where a rule needs a parse) into its own table, without text. The
     `filtered` asset decides from this table alone, so changing a threshold in rules/filters/ re-decides
     without re-reading any file."""
     the_lake = lake.lake()
     progress = _progress_logger(context)
-    return whole_lake_result(context, the_lake, "transformed", lambda _: run_filter_signals(the_lake, progress=progress))
+    return whole_lake_result(context, the_lake, "transformed", lambda _: run_filter_signals(the_lake, progress=progress), duckdb.connection_factory())
 
 
 class FilterConfig(Config):
@@ -177,14 +186,16 @@ class FilterConfig(Config):
     check_specs=check_specs("filtered"),
     automation_condition=after_upstream_stage(),
 )
-def filtered(context: AssetExecutionContext, config: FilterConfig, lake: LakeResource) -> MaterializeResult:
+def filtered(context: AssetExecutionContext, config: FilterConfig, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
     """Transformed files that pass RefineCode's heuristic rules (rules/filters/*.yaml: natural-language,
     general-code and per-language profiles, with the reference's thresholds and drop probabilities).
     Decided from filter_signals only. Each dropped file's lineage row names the first rule that fired,
     with every firing rule and the signal values in the detail; the metadata lists files and bytes
     dropped per rule and profile, with samples, and the rules that dropped nothing."""
     the_lake = lake.lake()
-    return whole_lake_result(context, the_lake, "filter_signals", lambda _: run_filtered(the_lake, seed=config.seed), seed=config.seed)
+    return whole_lake_result(
+        context, the_lake, "filter_signals", lambda _: run_filtered(the_lake, seed=config.seed), duckdb.connection_factory(), seed=config.seed
+    )
 
 
 @asset(
@@ -195,9 +206,9 @@ def filtered(context: AssetExecutionContext, config: FilterConfig, lake: LakeRes
     check_specs=check_specs("code_corpus"),
     automation_condition=after_upstream_stage(),
 )
-def code_corpus(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
+def code_corpus(context: AssetExecutionContext, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
     """The pretraining code corpus: filtered files resampled per language by rules/mixture.yaml
     (RefineCode downsamples Java to 200 GB and HTML to 64 GB and keeps the rest as it is). Deterministic
     by the file's seed; the metadata shows the language distribution before and after."""
     the_lake = lake.lake()
-    return whole_lake_result(context, the_lake, "filtered", lambda _: run_code_corpus(the_lake))
+    return whole_lake_result(context, the_lake, "filtered", lambda _: run_code_corpus(the_lake), duckdb.connection_factory())

@@ -8,8 +8,12 @@ from collections.abc import Callable
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue
 
+import duckdb
+
 from codelake.checks import conservation, duplicate_doc_ids
 from codelake.lake import Lake
+from codelake.lake.catalog import catalog_path, refresh_catalog
+from codelake.lake.sql import ConnectionFactory
 from codelake.report import StageReport
 
 ROWS_CONSERVED = "rows_conserved"
@@ -41,8 +45,20 @@ def _rows_table(rows: list[dict]) -> MetadataValue:
     return MetadataValue.md("\n".join(lines))
 
 
+def _sql_catalog(lake: Lake) -> dict:
+    # Every stage's result passes here right after its commit: the one place that sees each new table or
+    # schema, whichever way the run was launched (UI, sensor, CLI, daemon or not). The commit has
+    # happened, so a catalog that cannot be written is reported, not a failed materialization.
+    try:
+        return {"sql_catalog": MetadataValue.path(str(refresh_catalog(lake)))}
+    except (duckdb.Error, OSError) as err:
+        return {"sql_catalog_error": f"{catalog_path(lake)}: {err}"}
+
+
 def report_metadata(report: StageReport, lake: Lake) -> dict:
+    """The materialization's metadata; refreshes the lake's DuckDB catalog file (a view per table) too."""
     return {
+        **_sql_catalog(lake),
         **{name: _rows_table(rows) for name, rows in report.tables.items()},
         "dagster/row_count": report.rows_kept,
         "rows_in": report.rows_in,
@@ -59,10 +75,13 @@ def report_metadata(report: StageReport, lake: Lake) -> dict:
     }
 
 
-def check_results(report: StageReport, lake: Lake, rows_in: int, dump: str | None = None) -> list[AssetCheckResult]:
-    """The conservation and uniqueness checks, recomputed from the committed tables."""
-    counted = conservation(lake, report.stage, report.version, rows_in, dump)
-    duplicates = duplicate_doc_ids(lake, report.stage, report.version)
+def check_results(
+    report: StageReport, lake: Lake, rows_in: int, dump: str | None = None, connections: ConnectionFactory | None = None
+) -> list[AssetCheckResult]:
+    """The conservation and uniqueness checks, recomputed from the committed tables (SQL on `connections`,
+    the `duckdb` resource's factory)."""
+    counted = conservation(lake, report.stage, report.version, rows_in, dump, connections)
+    duplicates = duplicate_doc_ids(lake, report.stage, report.version, connections)
     return [
         AssetCheckResult(
             check_name=ROWS_CONSERVED,
@@ -77,15 +96,21 @@ def check_results(report: StageReport, lake: Lake, rows_in: int, dump: str | Non
 
 
 def whole_lake_result(
-    context: AssetExecutionContext, lake: Lake, upstream: str, run: Callable[[int | None], StageReport], **metadata
+    context: AssetExecutionContext,
+    lake: Lake,
+    upstream: str,
+    run: Callable[[int | None], StageReport],
+    connections: ConnectionFactory | None = None,
+    **metadata,
 ) -> MaterializeResult:
     """Run a stage that reads the whole `upstream` table (pinned to its current version), and return
-    its metadata and checks: rows in = that version's row count."""
+    its metadata and checks: rows in = that version's row count. `connections` opens the checks' DuckDB
+    connections (pass the `duckdb` resource's `connection_factory()`)."""
     upstream_version = lake.version(upstream)
     report = run(upstream_version)
     context.log.info(report.summary())
     rows_in = lake.count(upstream, version=upstream_version)
     return MaterializeResult(
         metadata={f"{upstream}_version": upstream_version, **metadata, **report_metadata(report, lake)},
-        check_results=check_results(report, lake, rows_in),
+        check_results=check_results(report, lake, rows_in, connections=connections),
     )

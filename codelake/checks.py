@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from codelake.lake import Lake
 from codelake.lake.lineage import LINEAGE_TABLE
-from codelake.lake.sql import connect, delta_scan
+from codelake.lake.sql import ConnectionFactory, connect, delta_scan
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,12 @@ def _where(dump: str | None) -> str:
     return "" if dump is None else " AND dump = $dump"
 
 
-def conservation(lake: Lake, stage: str, version: int, rows_in: int, dump: str | None = None) -> Conservation:
+def conservation(
+    lake: Lake, stage: str, version: int, rows_in: int, dump: str | None = None, connections: ConnectionFactory | None = None
+) -> Conservation:
     """rows in = rows in the stage's table at `version` + lineage drops stamped with that version."""
     params = {"dump": dump} if dump is not None else {}
-    con = connect(lake)
+    con = connect(lake, connections=connections)
     try:
         kept = con.execute(f"SELECT count(*) FROM {delta_scan(lake, stage, version)} WHERE true{_where(dump)}", params).fetchone()[0]
         dropped = 0
@@ -41,10 +43,10 @@ def conservation(lake: Lake, stage: str, version: int, rows_in: int, dump: str |
     return Conservation(rows_in, kept, dropped)
 
 
-def duplicate_doc_ids(lake: Lake, stage: str, version: int) -> int:
+def duplicate_doc_ids(lake: Lake, stage: str, version: int, connections: ConnectionFactory | None = None) -> int:
     """How many doc ids appear more than once among the stage's kept rows and its lineage drops at
     `version` together: kept twice, both kept and dropped, or dropped twice."""
-    con = connect(lake)
+    con = connect(lake, connections=connections)
     try:
         ids = f"SELECT doc_id FROM {delta_scan(lake, stage, version)}"
         params: dict = {}

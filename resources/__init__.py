@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from resources.duckdb import LakeDuckDBResource
 from resources.lake import LakeResource
 from resources.landing_zone import LandingZoneResource
 from resources.launcher import LocalLauncher
@@ -16,6 +17,7 @@ RESOURCES_BY_DEPLOYMENT = {
         "landing_zone": LandingZoneResource(),
         "sandbox": SandboxResource(),
         "launcher": LocalLauncher(),
+        "duckdb": LakeDuckDBResource(),
     },
 }
 
@@ -27,4 +29,4 @@ def resources_for_deployment(name: str | None = None) -> dict:
     return RESOURCES_BY_DEPLOYMENT[name]()
 
 
-__all__ = ["LakeResource", "LandingZoneResource", "LocalLauncher", "SandboxResource", "resources_for_deployment"]
+__all__ = ["LakeDuckDBResource", "LakeResource", "LandingZoneResource", "LocalLauncher", "SandboxResource", "resources_for_deployment"]

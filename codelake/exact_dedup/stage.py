@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from codelake.exact_dedup.survivors import SurvivorOrder
 from codelake.lake import Lake, LineageSpool
-from codelake.lake.sql import connect, delta_scan
+from codelake.lake.sql import ConnectionFactory, connect, delta_scan
 from codelake.report import StageReport
 from codelake.schemas import DOC_METADATA_FIELDS
 
@@ -44,13 +44,15 @@ def run_exact_dedup(
     batch_rows: int = 100_000,
     upstream_version: int | None = None,
     source: Lake | None = None,
+    connections: ConnectionFactory | None = None,
 ) -> StageReport:
-    """Decide survivors over `raw_files` of `source` (default: `lake`) and commit the result to `lake`."""
+    """Decide survivors over `raw_files` of `source` (default: `lake`) and commit the result to `lake`;
+    the window query runs on a connection from `connections` (default: codelake.lake.sql's settings)."""
     order = order or SurvivorOrder.load()
     source = source or lake
     report = StageReport(STAGE)
     lineage = LineageSpool(STAGE)
-    con = connect(lake)
+    con = connect(lake, connections=connections)
     try:
         if not source.exists(UPSTREAM):
             raise FileNotFoundError(f"{source.table_path(UPSTREAM)}: no raw_files table yet; ingest a dump first")

@@ -21,7 +21,7 @@ from codelake.fuzzy_dedup.config import FuzzyParams, load_preset
 from codelake.fuzzy_dedup.oph_kernel import load_kernel_in_background
 from codelake.fuzzy_dedup.signatures import SIGNATURES_TABLE, add_missing_signatures
 from codelake.lake import Lake, LineageSpool
-from codelake.lake.sql import connect
+from codelake.lake.sql import ConnectionFactory, connect
 from codelake.report import StageReport
 from codelake.schemas import DOC_METADATA_COLUMNS, DOC_METADATA_FIELDS
 
@@ -42,6 +42,7 @@ def run_fuzzy_dedup(
     workers: int = 2,
     batch_docs: int = 1000,
     progress: Callable[[int], None] | None = None,
+    connections: ConnectionFactory | None = None,
 ) -> StageReport:
     params = params or load_preset()
     order = order or SurvivorOrder.load()
@@ -52,7 +53,7 @@ def run_fuzzy_dedup(
     lineage = LineageSpool(STAGE)
     if params.method == "oph":  # overlaps with opening the lake and the first read; the first batch waits for it
         load_kernel_in_background()
-    con = connect(lake)
+    con = connect(lake, connections=connections)  # signatures are read and clusters joined on it
     try:
         report.tables["signatures_added"] = [{"files": add_missing_signatures(lake, con, params, workers, batch_docs, progress)}]
         signed = f"FROM {SIGNATURES_TABLE} WHERE params = '{fp}' AND has_shingles"

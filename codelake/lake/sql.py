@@ -3,11 +3,16 @@
 Views use `delta_scan` from DuckDB's offline Delta extension (shipped as a wheel, loaded by path so
 nothing is written to HOME), which gives projection and filter pushdown and time travel
 (`delta_scan(path, version := N)`). DuckDB never writes to the lake, so there is no writer lock.
+
+Who opens the connection is the caller's choice: a `ConnectionFactory` (in Dagster, the `duckdb`
+resource's, carrying its memory limit, threads and spill directory); without one, `DuckDBSettings()`.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -15,9 +20,47 @@ import duckdb_extension_delta
 
 from codelake.lake.tables import Lake
 
-_EXTENSION = (
+DELTA_EXTENSION = (
     Path(duckdb_extension_delta.__file__).parent / "extensions" / f"v{duckdb.__version__}" / "delta.duckdb_extension"
 )
+
+# A fresh DuckDB connection with the Delta extension loaded; the caller closes it.
+ConnectionFactory = Callable[[], duckdb.DuckDBPyConnection]
+
+
+def default_spill_directory() -> str:
+    # Past the memory limit DuckDB spills here: the system temp dir, never the lake or the cwd.
+    return str(Path(tempfile.gettempdir()) / "codelake-duckdb-spill")
+
+
+@dataclass(frozen=True)
+class DuckDBSettings:
+    """The knobs of every DuckDB connection over the lake (the `duckdb` resource's config in Dagster)."""
+
+    memory_limit: str = "2GB"
+    threads: int = 0  # 0: DuckDB's default, one per core
+    temp_directory: str = field(default_factory=default_spill_directory)
+
+    def config(self) -> dict:
+        config = {"memory_limit": self.memory_limit, "temp_directory": self.temp_directory, "autoinstall_known_extensions": False}
+        if self.threads:
+            config["threads"] = self.threads
+        return config
+
+    def open(self) -> duckdb.DuckDBPyConnection:
+        """A ConnectionFactory: an in-memory connection with these settings."""
+        return open_connection(":memory:", self.config())
+
+
+def open_connection(database: str = ":memory:", config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the Delta extension loaded from the wheel's file (no network, no HOME)."""
+    con = duckdb.connect(database, config={"autoinstall_known_extensions": False, **(config or {})})
+    load_delta(con)
+    return con
+
+
+def load_delta(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"LOAD '{DELTA_EXTENSION}'")
 
 
 def table_names(lake: Lake) -> list[str]:
@@ -26,15 +69,31 @@ def table_names(lake: Lake) -> list[str]:
     return sorted(p.parent.name for p in lake.root.glob("*/_delta_log"))
 
 
-def connect(lake: Lake, memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with one view per lake table (`raw_files`, `lineage`, …)."""
-    # Past the memory limit DuckDB spills to the system temp dir, never into the lake or the cwd.
-    spill = Path(tempfile.gettempdir()) / "codelake-duckdb-spill"
-    config = {"memory_limit": memory_limit, "temp_directory": str(spill), "autoinstall_known_extensions": False}
-    con = duckdb.connect(config=config)
-    con.execute(f"LOAD '{_EXTENSION}'")
+def connect(lake: Lake, memory_limit: str = "2GB", connections: ConnectionFactory | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with one view per lake table (`raw_files`, `lineage`, …), opened by
+    `connections` (default: an in-memory connection with `memory_limit`)."""
+    con = connections() if connections is not None else DuckDBSettings(memory_limit=memory_limit).open()
     refresh_views(con, lake)
     return con
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def view_statements(lake: Lake, root: Path | None = None) -> list[str]:
+    """CREATE statements for a view per table and the `table_at_version(name, version)` time-travel
+    macro; paths under `root` (default: the lake's own path, absolute for files opened from anywhere)."""
+    root = root or lake.root.resolve()
+    statements = [
+        f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM delta_scan({_literal(str(root / name))})' for name in table_names(lake)
+    ]
+    # One argument would be cast to the version's type when the macro is created; two keep it unbound until use.
+    statements.append(
+        f"CREATE OR REPLACE MACRO table_at_version(name, version) AS TABLE "
+        f"SELECT * FROM delta_scan({_literal(str(root) + '/')} || name, version := version)"
+    )
+    return statements
 
 
 def refresh_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
