@@ -82,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     why.add_argument("target", help="a doc_id, or repo/path (e.g. python/cpython-3.12/Lib/os.py)")
     sub.add_parser("stats", help="per-stage, per-reason counts")
     sub.add_parser("rules", help="per filter rule: files and bytes dropped, languages, a sample; and the rules that dropped nothing")
+    sql = sub.add_parser("sql", help="read-only SQL over every lake table (a view each; table_at_version(name, N) for time travel)")
+    sql.add_argument("query", help='e.g. "SELECT language, count(*) FROM code_corpus GROUP BY ALL ORDER BY 2 DESC"')
+    sql_out = sql.add_mutually_exclusive_group()
+    sql_out.add_argument("--csv", metavar="FILE", help="write the whole result as CSV instead of printing it")
+    sql_out.add_argument("--parquet", metavar="FILE", help="write the whole result as Parquet instead of printing it")
+    sql.add_argument("--max-rows", type=int, default=100, help="rows printed (default 100)")
+    sub.add_parser("catalog", help="rewrite the DuckDB catalog file beside the lake (a view per table) and print how to open it")
     run = sub.add_parser("run", help="run one stage without Dagster")
     run.add_argument("stage", choices=["raw_files", "exact_dedup", "fuzzy_dedup", "transformed", "filter_signals", "filtered", "code_corpus"])
     run.add_argument("--input", required=True, help="raw_files: a dump (folder or archive); later stages: the lake holding the upstream table")
@@ -105,6 +112,15 @@ def main(argv: list[str] | None = None) -> int:
             return print_stats(lake, console)
         if args.command == "rules":
             return print_rules(lake, console)
+        if args.command == "sql":
+            from codelake.cli.sql import run_sql
+
+            return run_sql(lake, args.query, console, csv=args.csv, parquet=args.parquet, max_rows=args.max_rows)
+        if args.command == "catalog":
+            from codelake.lake.catalog import refresh_catalog, shell_command
+
+            console.print(f"{refresh_catalog(lake)}\nopen it with: {shell_command(lake)}", markup=False, highlight=False)
+            return 0
         return _run_stage(args, Console(stderr=True) if args.command == "run" else console)
     except (DumpError, FileNotFoundError, ValueError) as err:
         Console(stderr=True).print(f"[red]error:[/red] {err}")
