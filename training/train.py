@@ -22,6 +22,10 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+# Fault injection for tests: the process dies abruptly after this step (as if killed).
+CRASH_AFTER_STEP_ENV = "CODELAKE_TRAIN_CRASH_AFTER_STEP"
+CRASH_EXIT_CODE = 86
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.split("\n")[0])
@@ -103,6 +107,8 @@ def train(config_path: Path, pipes) -> dict:
             pipes.log.info(message)
         return summary(read_curve(metrics_path), checkpoints_path, train_steps, resumed_from)
 
+    crash_after = int(os.environ.get(CRASH_AFTER_STEP_ENV, "0"))
+
     def on_step(record: dict) -> None:
         # Called on rank 0 with the loss from the last pipeline stage.
         checkpoints_path.mkdir(parents=True, exist_ok=True)
@@ -113,6 +119,8 @@ def train(config_path: Path, pipes) -> dict:
                 f"step {record['step']}/{train_steps} loss {record['loss']:.4f} lr {record['lr']:.3g} "
                 f"tokens/s {record['tokens_per_s']:.0f}"
             )
+        if record["step"] == crash_after:
+            os._exit(CRASH_EXIT_CODE)  # fault injection: die like a killed job, no clean-up at all
 
     trainer = CodelakeTrainer(str(config_path), config_class=codelake_config_class(), on_step=on_step)
     trainer.train(trainer.datatrove_batches())
