@@ -70,8 +70,32 @@ def _run_stage(args: argparse.Namespace, console: Console) -> int:
         raise SystemExit(f"unknown stage {args.stage}")
     seconds = time.perf_counter() - started
     console.print(report.summary())
+    _refresh_catalog(output, console)
     console.print(f"{report.bytes_in / 1e6:,.1f} MB in {seconds:.2f}s ({report.bytes_in / 1e6 / max(seconds, 1e-9):,.1f} MB/s)")
     return 0
+
+
+def _refresh_catalog(lake: Lake, console: Console) -> None:
+    # As after a materialization: the DuckDB catalog beside the lake gets the new table or schema.
+    import duckdb
+
+    from codelake.lake.catalog import refresh_catalog
+
+    try:
+        refresh_catalog(lake)
+    except (duckdb.Error, OSError) as err:
+        console.print(f"[yellow]warning:[/yellow] the DuckDB catalog was not refreshed: {err}")
+
+
+def _size(text: str) -> int:
+    units = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "B": 1}
+    upper = text.strip().upper()
+    for unit, factor in units.items():
+        if upper.endswith(unit) and upper[: -len(unit)].strip().replace(".", "", 1).isdigit():
+            return int(float(upper[: -len(unit)]) * factor)
+    if upper.isdigit():
+        return int(upper)
+    raise argparse.ArgumentTypeError(f"{text!r} is not a size (bytes, or e.g. 64MB, 1GB)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,6 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
     sql_out.add_argument("--parquet", metavar="FILE", help="write the whole result as Parquet instead of printing it")
     sql.add_argument("--max-rows", type=int, default=100, help="rows printed (default 100)")
     sub.add_parser("catalog", help="rewrite the DuckDB catalog file beside the lake (a view per table) and print how to open it")
+    export = sub.add_parser("export", help="a corpus table's rows as id/text/metadata shards (HF datasets, datatrove) with a manifest")
+    export.add_argument("table", help="a lake table with doc_id and text columns: code_corpus, filtered, transformed, raw_files, …")
+    export.add_argument("--to", required=True, help="the export folder (new or empty; see --overwrite)")
+    export.add_argument("--format", choices=["parquet", "jsonl"], default="parquet")
+    export.add_argument("--version", type=int, default=None, help="the table's Delta version (default: newest)")
+    export.add_argument("--max-rows", type=int, default=100_000, help="rows per file at most (default 100000)")
+    export.add_argument("--max-bytes", type=_size, default=256 * 10**6, help="bytes of row data per file at most, e.g. 64MB (default 256MB)")
+    export.add_argument("--id-column", default="doc_id")
+    export.add_argument("--text-column", default="text")
+    export.add_argument("--overwrite", action="store_true", help="replace an earlier export in --to")
     run = sub.add_parser("run", help="run one stage without Dagster")
     run.add_argument("stage", choices=["raw_files", "exact_dedup", "fuzzy_dedup", "transformed", "filter_signals", "filtered", "code_corpus"])
     run.add_argument("--input", required=True, help="raw_files: a dump (folder or archive); later stages: the lake holding the upstream table")
@@ -120,6 +154,13 @@ def main(argv: list[str] | None = None) -> int:
             from codelake.lake.catalog import refresh_catalog, shell_command
 
             console.print(f"{refresh_catalog(lake)}\nopen it with: {shell_command(lake)}", markup=False, highlight=False)
+            return 0
+        if args.command == "export":
+            from codelake.export import export_table
+
+            m = export_table(lake, args.table, args.to, args.format, args.version, args.max_rows, args.max_bytes, args.id_column,
+                             args.text_column, args.overwrite)
+            console.print(f"{args.table} version {m['delta_version']}: {m['rows']:,} rows in {len(m['files'])} files under {args.to}")
             return 0
         return _run_stage(args, Console(stderr=True) if args.command == "run" else console)
     except (DumpError, FileNotFoundError, ValueError) as err:
