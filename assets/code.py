@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, Config, MaterializeResult, asset
 from pydantic import Field
 
 from assets.automation import after_dumps_ingested, after_upstream_stage
+from assets.lifecycle import unavailable_dump_result
 from assets.metadata import check_results, check_specs, report_metadata, whole_lake_result
 from assets.partitions import code_dumps
 from codelake.dumps import open_dump
@@ -17,6 +18,7 @@ from codelake.exact_dedup.survivors import SURVIVOR_RULES
 from codelake.fuzzy_dedup import load_preset, run_fuzzy_dedup
 from codelake.fuzzy_dedup.config import FUZZY_RULES
 from codelake.languages import LanguageTable
+from codelake.lifecycle.optout import optout_fingerprint
 from codelake.raw_files import IngestRules, run_raw_files
 from codelake.raw_files.rules import INGEST_RULES
 from codelake.transformed import run_transformed
@@ -51,7 +53,7 @@ def _progress_logger(context: AssetExecutionContext, every_seconds: float = 10.0
     partitions_def=code_dumps,
     group_name="code",
     kinds={"deltalake", "python"},
-    code_version=fingerprint(INGEST_RULES, LANGUAGES, extra=__version__),
+    code_version=fingerprint(INGEST_RULES, LANGUAGES, extra=f"{__version__}:optout={optout_fingerprint()}"),
     check_specs=check_specs("raw_files"),
 )
 def raw_files(
@@ -61,7 +63,11 @@ def raw_files(
     language from the 600+ language table in rules/languages.yaml. Files over 8 MB, binaries, empty or
     invalid-UTF-8 files, unsupported languages, symlinks and unsafe archive paths are dropped, each with
     its reason in the lineage table. One row per kept file: doc_id, repo, path, language, size,
-    SHA-256, stars, commit time, dump, text."""
+    SHA-256, stars, commit time, dump, text. Files an opt-out request covers drop as `opted_out`. A dump
+    gone from the landing zone after ingestion (archived) or retired keeps its rows: nothing is written."""
+    unavailable = unavailable_dump_result(context, lake.lake(), Path(landing_zone.path))
+    if unavailable is not None:
+        return unavailable
     dump_path = landing_zone.dump_path(context.partition_key)
     rules = IngestRules.load()
     report = run_raw_files(lake.lake(), dump_path, rules, LanguageTable.load(LANGUAGES), _progress_logger(context))
@@ -77,7 +83,7 @@ def raw_files(
     deps=[raw_files],
     group_name="code",
     kinds={"deltalake", "duckdb"},
-    code_version=fingerprint(SURVIVOR_RULES, extra=__version__),
+    code_version=fingerprint(SURVIVOR_RULES, extra=f"{__version__}:optout={optout_fingerprint()}"),
     check_specs=check_specs("exact_dedup"),
     automation_condition=after_dumps_ingested(),
 )

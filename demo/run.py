@@ -18,6 +18,7 @@ from rich.markup import escape
 from assets.code import code_corpus, exact_dedup, filter_signals, filtered, fuzzy_dedup, raw_files, transformed
 from assets.training import annealed_checkpoint, annealing_shards, evaluation, pretrain_checkpoint, pretrain_shards, sft_checkpoint, tokenizer
 from codelake.cli.inspect import print_stats
+from codelake.dumps.sources import dump_name_of
 from codelake.settings import codelake_home, default_landing_zone
 from demo.build_corpora import build_corpora
 from demo.build_dumps import build_demo_dumps
@@ -59,7 +60,7 @@ def main() -> int:
     landing = default_landing_zone()
     landing.mkdir(parents=True, exist_ok=True)
     console.rule("1. building demo dumps from files on this machine")
-    build_demo_dumps(landing)
+    demo_dumps = [dump_name_of(path) for path in build_demo_dumps(landing)]
     lake = LakeResource()
     # The builder renames archives into place atomically, so no settling time is needed here.
     landing_zone = LandingZoneResource(path=str(landing), settle_seconds=0)
@@ -74,9 +75,12 @@ def main() -> int:
         instance.add_dynamic_partitions(partition_request.partitions_def_name, list(partition_request.partition_keys))
     known = instance.get_dynamic_partitions("code_dumps")
     console.print(f"registered partitions: {known}")
-    if not requests:
-        console.print("no new dumps (all registered earlier); re-materializing the registered ones")
-    keys = [r.partition_key for r in requests] or known
+    # The demo's own dumps, and any dump the sensor has just registered; never other registered dumps
+    # (one may have been archived out of the landing zone or retired since).
+    keys = [key for key in demo_dumps + [r.partition_key for r in requests if r.partition_key not in demo_dumps] if key in known]
+    for key in sorted(set(demo_dumps) - set(known)):
+        console.print(f"[yellow]{escape(key)} is not registered (retired?): not materialized[/yellow]")
+    console.print(f"materializing: {keys}" + ("" if requests else " (no new dumps: the demo's own are re-materialized)"))
 
     console.rule("3. materializing raw_files per dump, then the whole-lake stages")
     for key in keys:

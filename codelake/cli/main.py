@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from codelake.cli.inspect import print_rules, print_stats, print_why
+from codelake.cli.lifecycle import add_lifecycle_commands, run_lifecycle_command
 from codelake.dumps import DumpError
 from codelake.lake import Lake
 from codelake.settings import default_lake_root
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--id-column", default="doc_id")
     export.add_argument("--text-column", default="text")
     export.add_argument("--overwrite", action="store_true", help="replace an earlier export in --to")
+    add_lifecycle_commands(sub)
     run = sub.add_parser("run", help="run one stage without Dagster")
     run.add_argument("stage", choices=["raw_files", "exact_dedup", "fuzzy_dedup", "transformed", "filter_signals", "filtered", "code_corpus"])
     run.add_argument("--input", required=True, help="raw_files: a dump (folder or archive); later stages: the lake holding the upstream table")
@@ -140,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=False)
     lake = Lake(args.lake or default_lake_root())
     try:
+        lifecycle = run_lifecycle_command(args, lake, console)
+        if lifecycle is not None:
+            return lifecycle
         if args.command == "why":
             return print_why(lake, args.target, console)
         if args.command == "stats":

@@ -14,6 +14,7 @@ import pyarrow as pa
 from codelake.exact_dedup.survivors import SurvivorOrder
 from codelake.lake import Lake, LineageSpool
 from codelake.lake.sql import ConnectionFactory, connect, delta_scan
+from codelake.lifecycle.optout import OPTOUT_REASON, OptOutList
 from codelake.report import StageReport
 from codelake.schemas import DOC_METADATA_FIELDS
 
@@ -33,7 +34,7 @@ SELECT doc_id, dump, repo, path, language, size, sha256, stars, commit_time,
        first_value(path) OVER w AS survivor_path,
        first_value(dump) OVER w AS survivor_dump,
        count(*) OVER (PARTITION BY sha256) AS copies
-FROM {source}
+FROM {source} WHERE doc_id NOT IN (SELECT doc_id FROM opted_out)
 WINDOW w AS (PARTITION BY sha256 ORDER BY {order})
 """
 
@@ -45,10 +46,14 @@ def run_exact_dedup(
     upstream_version: int | None = None,
     source: Lake | None = None,
     connections: ConnectionFactory | None = None,
+    optout: OptOutList | None = None,
 ) -> StageReport:
     """Decide survivors over `raw_files` of `source` (default: `lake`) and commit the result to `lake`;
-    the window query runs on a connection from `connections` (default: codelake.lake.sql's settings)."""
+    the window query runs on a connection from `connections` (default: codelake.lake.sql's settings).
+    Files an opt-out request covers (default: the current list) are dropped first, as `opted_out`, so a
+    copy nobody asked to remove survives in their place."""
     order = order or SurvivorOrder.load()
+    optout = OptOutList.load() if optout is None else optout
     source = source or lake
     report = StageReport(STAGE)
     lineage = LineageSpool(STAGE)
@@ -56,7 +61,9 @@ def run_exact_dedup(
     try:
         if not source.exists(UPSTREAM):
             raise FileNotFoundError(f"{source.table_path(UPSTREAM)}: no raw_files table yet; ingest a dump first")
-        con.execute(_RANKED.format(source=delta_scan(source, UPSTREAM, upstream_version), order=order.sql()))
+        scan = delta_scan(source, UPSTREAM, upstream_version)
+        _drop_opted_out(con, scan, optout, lineage, report)
+        con.execute(_RANKED.format(source=scan, order=order.sql()))
         for language, is_survivor, n, b in con.execute(
             "SELECT language, rank = 1, count(*), sum(size) FROM ranked GROUP BY ALL"
         ).fetchall():
@@ -89,3 +96,16 @@ def run_exact_dedup(
         lineage.discard()
         con.close()
     return report
+
+
+def _drop_opted_out(con, scan: str, optout: OptOutList, lineage: LineageSpool, report: StageReport) -> None:
+    """Table `opted_out` of the ingested files a request covers (read before the request, or ingested
+    by another tool), each recorded as a lineage drop naming the request."""
+    request_id = optout.sql_request_id(text="text" if optout.needs_text else None)
+    con.execute(
+        f"CREATE TEMP TABLE opted_out AS SELECT * FROM (SELECT doc_id, dump, repo, path, size, {request_id} AS request FROM {scan})"
+        " WHERE request IS NOT NULL"
+    )
+    for doc, dump, repo, path, size, request in con.execute("SELECT * FROM opted_out ORDER BY doc_id").fetchall():
+        lineage.record(doc, "drop", OPTOUT_REASON, optout.by_id(request).detail, dump, repo, path)
+        report.dropped(OPTOUT_REASON, int(size))

@@ -12,6 +12,7 @@ from codelake.dumps.names import name_problem, printable_name
 from codelake.ids import doc_id
 from codelake.lake.lineage import LineageSpool
 from codelake.languages import LanguageTable
+from codelake.lifecycle.optout import OPTOUT_REASON, OptOutList
 from codelake.raw_files.rules import IngestRules
 from codelake.raw_files.schema import RAW_FILES_SCHEMA
 from codelake.report import StageReport
@@ -138,8 +139,10 @@ def ingest_dump(
     lineage: LineageSpool,
     report: StageReport,
     progress: Callable[[int, int], None] | None = None,
+    optout: OptOutList | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """Yield batches of RAW_FILES_SCHEMA rows; record a lineage drop for every member not kept.
+    """Yield batches of RAW_FILES_SCHEMA rows; record a lineage drop for every member not kept. A file
+    an opt-out request covers is dropped as `opted_out`, the detail naming the request.
 
     A member that breaks the run (anything but a drop) raises DumpError naming the dump and the member."""
     dump = source.name
@@ -156,6 +159,10 @@ def ingest_dump(
                     text = data.decode("utf-8")
                 except UnicodeDecodeError as err:
                     reason, detail = "invalid_utf8", f"invalid UTF-8 at byte {err.start}: {err.reason}"
+            if reason is None and optout:
+                request = optout.first_match(manifest.name, member.path, text if optout.needs_text else None)
+                if request is not None:
+                    reason, detail = OPTOUT_REASON, request.detail
             size = max(member.size, len(data))
             if reason is not None:
                 # Names and details can carry undecodable bytes or newlines: shown escaped, never raw.
