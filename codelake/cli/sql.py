@@ -10,6 +10,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from codelake.lake import Lake
@@ -117,9 +118,9 @@ def run_sql(
         finally:
             con.close()
     except duckdb.Error as err:
-        errors.print(str(err), markup=False, highlight=False)
+        errors.print(str(err), markup=False, highlight=False, soft_wrap=True)
         return 1
     except (WriteRefused, ValueError) as err:
-        errors.print(f"[red]error:[/red] {err}")
+        errors.print(f"[red]error:[/red] {escape(str(err))}", soft_wrap=True)
         return 1
     return 0
