@@ -13,11 +13,12 @@ What a host needs, decided from what it has:
     which torch 2.13 refuses while grad mode is on);
   - nanotron's rotary buffer assert (`freqs_cis.device.type == "cuda"`) accepting the CPU.
 
-Separately, `ensure_importable()` fixes a circular import in the nanotron 0.4 wheel (`nanotron.logging`
-imports `LoggingArgs` only for an annotation, and that import loops back into itself). It is needed on
-every host, GPU included, and changes no behaviour; `apply()` calls it, and so does anything that
-imports `nanotron.config` without training (the config builder). `init_distributed()` starts the process group from the
-torchrun environment (gloo on CPU; on GPU nanotron starts NCCL itself).
+On every host, GPU included, a circular import in the nanotron 0.4 wheel is fixed (`nanotron.logging`
+imports `LoggingArgs` only for an annotation, and that import loops back into itself; it changes no
+behaviour): `apply()` does it as its first step unless the host needs nothing else, and
+`ensure_importable()` does only that, for processes that read configs without training (the config
+builder). `init_distributed()` starts the process group from the torchrun environment (gloo on CPU; on
+GPU nanotron starts NCCL itself).
 """
 
 from __future__ import annotations

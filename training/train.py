@@ -90,7 +90,8 @@ def open_pipes(stack: ExitStack, rank: int):
 def train(config_path: Path, pipes) -> dict:
     from training import nanotron_cpu
 
-    nanotron_cpu.apply()
+    nanotron_cpu.apply()  # before anything imports nanotron
+    nanotron_cpu.ensure_importable()  # on a GPU host with flash-attn, apply() leaves even this to us
     rank = nanotron_cpu.init_distributed()
     from training.nanotron_config import codelake_config_class, validate_config
     from training.nanotron_trainer import CodelakeTrainer
