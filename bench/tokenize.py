@@ -7,7 +7,7 @@ Corpus: real source files of this machine (the standard library and site-package
 into a temporary lake as a `code_corpus` table; a tokenizer is trained on it first (not timed).
 
 * baseline -- plain HF `tokenizers`: the same texts, read from the same lake table in the same batches,
-  encoded with `encode_batch_fast` (the fastest batch call; `encode_batch` is reported too).
+  encoded with `encode_batch_fast` and with `encode_batch`; the faster of the two is the baseline.
 * codelake -- `run_pretrain_shards` with a code-only mixture read once (FIM at 0.5, repository-level at
   0.1), ending with the `.ds` files and the shard table committed to the lake.
 
@@ -133,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.repeats):
             plain.append(plain_encode(lake, tokenizer))
             shards.append(build_shards(lake, tokenizer, home))
-        slow.append(plain_encode(lake, tokenizer, fast=False))
-        plain_tps = statistics.median(t / s for s, t in plain)
+            slow.append(plain_encode(lake, tokenizer, fast=False))
+        fast_tps = statistics.median(t / s for s, t in plain)
+        batch_tps = statistics.median(t / s for s, t in slow)
+        plain_tps = max(fast_tps, batch_tps)
         shard_tps = statistics.median(t / s for s, t in shards)
         memory = {}
         for scale in args.scales:
@@ -145,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     scales = sorted(memory)
     memory_ratio = memory[scales[-1]]["peak_rss_mb"] / memory[scales[0]]["peak_rss_mb"] if len(scales) > 1 else None
     print(f"corpus: {len(files)} files, {mb:.1f} MB, {plain[0][1]:,} tokens (plain), {shards[0][1]:,} tokens in shards (special tokens included)")
-    print(f"plain tokenizers encode_batch_fast: {plain_tps:,.0f} tokens/s   (encode_batch: {slow[0][1] / slow[0][0]:,.0f} tokens/s)")
+    print(f"plain tokenizers: encode_batch_fast {fast_tps:,.0f} tokens/s, encode_batch {batch_tps:,.0f} tokens/s (baseline: the faster)")
     print(f"codelake shards (FIM + packing + .ds + table): {shard_tps:,.0f} tokens/s")
     print(f"ratio codelake / plain: {ratio:.2f}  (target >= 0.8: {'met' if ratio >= 0.8 else 'NOT met'})")
     for scale in scales:
@@ -154,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"memory ratio scale {scales[-1]} / scale {scales[0]}: {memory_ratio:.2f}  (target < 1.3: {'met' if memory_ratio < 1.3 else 'NOT met'})")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"tokenize-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.json"
-    out.write_text(json.dumps({"files": len(files), "mb": mb, "plain_tokens_per_s": plain_tps, "shard_tokens_per_s": shard_tps, "ratio": ratio,
+    out.write_text(json.dumps({"files": len(files), "mb": mb, "plain_tokens_per_s": plain_tps, "encode_batch_fast_tokens_per_s": fast_tps, "encode_batch_tokens_per_s": batch_tps, "shard_tokens_per_s": shard_tps, "ratio": ratio,
                                "memory": memory, "memory_ratio": memory_ratio}, indent=2))
     print(f"results: {out}")
     return 0
