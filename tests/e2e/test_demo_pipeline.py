@@ -56,3 +56,29 @@ def test_the_mirror_loses_to_the_original_across_dumps(demo_lake):
     assert len(docs) == 1
     steps = trace(demo_lake, docs[0])
     assert [s["status"] for s in steps] == ["kept", "drop"] and steps[1]["reason"] == "exact_duplicate"
+
+
+def test_the_demo_trains_and_evaluates_a_model(demo_lake):
+    """The training branch ran end to end on the demo's corpora: shards with all three shares, a model whose
+    loss fell, two SFT stages, and HumanEval samples executed in the sandbox."""
+    from dagster import AssetKey
+
+    instance = DagsterInstance.get()
+
+    def metadata(asset: str) -> dict:
+        event = instance.get_latest_materialization_event(AssetKey(asset))
+        return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+    con = connect(demo_lake)
+    shares = dict(con.execute("SELECT share, count(*) FROM pretrain_shards GROUP BY 1").fetchall())
+    assert set(shares) == {"code", "text", "math"}
+    pretrain = metadata("pretrain_checkpoint")
+    assert pretrain["final_loss"] < pretrain["first_loss"] and pretrain["steps"] == 60
+    sft = metadata("sft_checkpoint")
+    assert sft["sft_stage2/init_from"] == sft["sft_stage1/checkpoint_path"]
+    evaluation = metadata("evaluation")
+    assert evaluation["problems"] == 20 and 0.0 <= evaluation["pass@1"] <= 1.0
+    executed = con.execute("SELECT count(*), count(DISTINCT task_id) FROM evaluation_samples WHERE run_id = (SELECT max_by(run_id, evaluated_at) FROM evaluation_samples)").fetchone()
+    assert executed == (20, 20)
+    steps = trace(demo_lake, con.execute("SELECT doc_id FROM pretrain_shards WHERE share = 'code' LIMIT 1").fetchone()[0])
+    assert steps[-1]["stage"] in ("pretrain_shards", "annealing_shards") and ".ds document" in steps[-1]["detail"]
