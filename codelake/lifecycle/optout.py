@@ -216,10 +216,10 @@ def _parse_request(entry, where: str, source: Path) -> OptOutRequest:
         paths=_strings(entry.get("paths"), "paths", where),
         emails=_strings(entry.get("emails"), "emails", where),
     )
-    if not request.repositories and not request.emails:
-        raise RuleFileError(f"{where}: request {request.id!r} names no 'repositories' and no 'emails': it would exclude nothing")
     if request.paths and not request.repositories:
         raise RuleFileError(f"{where}: request {request.id!r} gives 'paths' without 'repositories' (paths are within repositories)")
+    if not request.repositories and not request.emails:
+        raise RuleFileError(f"{where}: request {request.id!r} names no 'repositories' and no 'emails': it would exclude nothing")
     if any("@" not in email for email in request.emails):
         raise RuleFileError(f"{where}: request {request.id!r}: every entry of 'emails' must be an email address")
     return request
