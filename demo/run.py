@@ -22,7 +22,7 @@ from codelake.dumps.sources import dump_name_of
 from codelake.settings import codelake_home, default_landing_zone
 from demo.build_corpora import build_corpora
 from demo.build_dumps import build_demo_dumps
-from resources import LakeResource, LandingZoneResource, LocalLauncher, SandboxResource
+from resources import LandingZoneResource, LocalLauncher, resources_for_deployment
 from sensors.code_dumps import code_dump_sensor
 
 
@@ -61,10 +61,11 @@ def main() -> int:
     landing.mkdir(parents=True, exist_ok=True)
     console.rule("1. building demo dumps from files on this machine")
     demo_dumps = [dump_name_of(path) for path in build_demo_dumps(landing)]
-    lake = LakeResource()
     # The builder renames archives into place atomically, so no settling time is needed here.
     landing_zone = LandingZoneResource(path=str(landing), settle_seconds=0)
-    resources = {"lake": lake, "landing_zone": landing_zone, "launcher": LocalLauncher(forward_output=False), "sandbox": SandboxResource()}
+    # The deployment's resources (as `make ui` has them), with the demo's two differences.
+    resources = {**resources_for_deployment(), "landing_zone": landing_zone, "launcher": LocalLauncher(forward_output=False)}
+    lake = resources["lake"]
     instance = DagsterInstance.get()
     quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
