@@ -11,7 +11,7 @@ whole file goes through the same strict parser, and every checkpoint's config.ya
 """
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional

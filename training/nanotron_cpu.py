@@ -184,7 +184,7 @@ def _install_flash_attn_modules() -> None:
     from training import flash_attn_torch as impl
 
     modules = {name: types.ModuleType(name) for name in _FLASH_MODULES}
-    for name, module in modules.items():
+    for module in modules.values():
         module.__file__ = impl.__file__
         module.__path__ = []  # a package, so submodule imports resolve through sys.modules
         module.__codelake_stand_in__ = True
