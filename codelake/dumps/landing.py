@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from codelake.dumps.sources import ARCHIVE_SUFFIXES, COMPLETE_MARKER, dump_name_of
+from codelake.dumps.sources import ARCHIVE_SUFFIXES, COMPLETE_MARKER
 
 _VALID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 RETIRED_DIR = ".retired"  # a dotfolder: never taken for a dump
@@ -35,8 +35,18 @@ class Skipped:
     why: str
 
 
-def scan_landing_zone(landing: Path, settle_seconds: float = 30.0, now: float | None = None) -> tuple[list[LandedDump], list[Skipped]]:
-    """(complete dumps sorted by name, entries not (yet) ingestible with the reason)."""
+def _name_of(entry: Path, suffixes: tuple[str, ...]) -> str:
+    for suffix in suffixes:
+        if entry.name.endswith(suffix):
+            return entry.name[: -len(suffix)]
+    return entry.name
+
+
+def scan_landing_zone(
+    landing: Path, settle_seconds: float = 30.0, now: float | None = None, suffixes: tuple[str, ...] = ARCHIVE_SUFFIXES
+) -> tuple[list[LandedDump], list[Skipped]]:
+    """(complete dumps sorted by name, entries not (yet) ingestible with the reason). `suffixes`: the file
+    dumps this landing zone takes (archives of repositories by default; the web landing zone: WARC files)."""
     now = time.time() if now is None else now
     ready: dict[str, list[Path]] = {}
     skipped: list[Skipped] = []
@@ -52,14 +62,14 @@ def scan_landing_zone(landing: Path, settle_seconds: float = 30.0, now: float | 
             if not (entry / COMPLETE_MARKER).is_file():
                 skipped.append(Skipped(entry, f"no {COMPLETE_MARKER} marker yet (still being copied?)"))
                 continue
-        elif entry.is_file() and entry.name.endswith(ARCHIVE_SUFFIXES):
+        elif entry.is_file() and entry.name.endswith(suffixes):
             age = now - entry.stat().st_mtime
             if age < settle_seconds:
                 skipped.append(Skipped(entry, f"modified {age:.0f}s ago (< {settle_seconds:.0f}s; still being copied?)"))
                 continue
         else:
             continue
-        name = dump_name_of(entry)
+        name = _name_of(entry, suffixes)
         if not _VALID_NAME.match(name):
             skipped.append(Skipped(entry, f"dump name {name!r} must match {_VALID_NAME.pattern}"))
             continue
@@ -77,22 +87,22 @@ def scan_landing_zone(landing: Path, settle_seconds: float = 30.0, now: float | 
     return dumps, skipped
 
 
-def locate_dump(landing: Path, name: str) -> Path | None:
+def locate_dump(landing: Path, name: str, suffixes: tuple[str, ...] = ARCHIVE_SUFFIXES) -> Path | None:
     """The path of dump `name` in the landing zone (directory or archive), or None when it is not there
     (never landed, or archived after ingestion). Two entries with that name are an error."""
-    candidates = [landing / name] + [landing / f"{name}{suffix}" for suffix in ARCHIVE_SUFFIXES]
+    candidates = [landing / name] + [landing / f"{name}{suffix}" for suffix in suffixes]
     found = [p for p in candidates if p.exists()]
     if len(found) > 1:
         raise FileNotFoundError(f"{landing}: several dumps are named {name!r}: {', '.join(p.name for p in found)}; keep one")
     return found[0] if found else None
 
 
-def find_dump(landing: Path, name: str) -> Path:
+def find_dump(landing: Path, name: str, suffixes: tuple[str, ...] = ARCHIVE_SUFFIXES) -> Path:
     """The path of dump `name` in the landing zone (directory or archive)."""
-    found = locate_dump(landing, name)
+    found = locate_dump(landing, name, suffixes)
     if found is None:
         raise FileNotFoundError(
-            f"{landing}: expected exactly one dump named {name!r} (a folder or {', '.join(ARCHIVE_SUFFIXES)}), found 0"
+            f"{landing}: expected exactly one dump named {name!r} (a folder or {', '.join(suffixes)}), found 0"
         )
     return found
 
