@@ -17,29 +17,16 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
+from codelake.sft_raw.formats import chat_turns
 from training.fim import Segment
 from training.packing import ShardWriter, encode_samples
 from training.tokenizer import token_size
 
-SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
-
 
 def normalize(record: dict) -> list[dict] | None:
-    """[{role, content}] for a record in one of the known formats, or None."""
-    if isinstance(record.get("messages"), list):
-        turns = [{"role": m.get("role"), "content": m.get("content")} for m in record["messages"] if isinstance(m, dict)]
-    elif isinstance(record.get("conversations"), list):
-        turns = [{"role": SHAREGPT_ROLES.get(m.get("from")), "content": m.get("value")} for m in record["conversations"] if isinstance(m, dict)]
-    elif "instruction" in record and "output" in record:
-        user = record["instruction"] + (f"\n\n{record['input']}" if record.get("input") else "")
-        turns = [{"role": "user", "content": user}, {"role": "assistant", "content": record["output"]}]
-    elif "prompt" in record and "completion" in record:
-        turns = [{"role": "user", "content": record["prompt"]}, {"role": "assistant", "content": record["completion"]}]
-    else:
-        return None
-    if not turns or any(t["role"] not in ("system", "user", "assistant") or not isinstance(t["content"], str) for t in turns):
-        return None
-    return turns
+    """[{role, content}] for a record in one of the known formats, or None: the lake's one normalizer
+    (codelake/sft_raw/formats.py: system turn first, user/assistant alternating, no empty turn)."""
+    return chat_turns(record)
 
 
 def chat_segments(turns: list[dict], im_start: int, im_end: int, eot: int) -> list[Segment]:
