@@ -19,7 +19,7 @@ SANITY = "import sys; print(sum(range(10))); sys.exit(0)"
 def assert_next_run_unaffected(sandbox: Sandbox) -> None:
     result = sandbox.run_python(SANITY)
     assert result.status == "passed" and result.stdout == "45\n", result
-    assert result.seconds < 2.0
+    assert result.seconds < 3.0  # not slowed by anything the previous run left (a generous bound: shared machine)
 
 
 def test_cpu_bound_infinite_loop_hits_the_cpu_limit(sandbox):
