@@ -8,15 +8,18 @@ from pathlib import Path
 from dagster import AssetExecutionContext, Config, DynamicPartitionsDefinition, MaterializeResult, asset
 from pydantic import Field
 
-from assets.metadata import check_results, check_specs, report_metadata
+from assets.metadata import check_results, check_specs, report_metadata, whole_lake_result
 from codelake import __version__
 from codelake.settings import fingerprint
 from codelake.sft_raw import count_instruction_records, default_instructions_landing, run_sft_raw
 from codelake.sft_raw.code_blocks import CODE_BLOCK_RULES
 from codelake.sft_raw.formats import RAW_RULES
 from codelake.sft_raw.landing import find_instruction_set
+from codelake.sft_verified import run_sft_verified
+from codelake.sft_verified import parse as parse_engine
 from resources.duckdb import LakeDuckDBResource
 from resources.lake import LakeResource
+from resources.sandbox import SandboxResource
 
 # One partition per instruction set (`stage1.<name>`), registered by instruction_sensor.
 instruction_sets = DynamicPartitionsDefinition(name="instruction_sets")
@@ -55,4 +58,33 @@ def sft_raw(context: AssetExecutionContext, config: InstructionLandingConfig, la
         check_results=check_results(report, the_lake, rows_in, dump=context.partition_key, connections=duckdb.connection_factory()),
     )
 
-SFT_ASSETS = [sft_raw]
+class VerifyConfig(Config):
+    run_tests: bool = Field(default=True, description="Run answers that carry tests in the sandbox (off: marked not_run)")
+    timeout_seconds: float = Field(default=10.0, description="Wall-clock limit of each test program")
+
+
+@asset(
+    deps=[sft_raw],
+    group_name="sft",
+    kinds={"deltalake", "python"},
+    code_version=fingerprint(CODE_BLOCK_RULES, Path(parse_engine.__file__), extra=__version__),
+    check_specs=check_specs("sft_verified"),
+)
+def sft_verified(
+    context: AssetExecutionContext, config: VerifyConfig, lake: LakeResource, sandbox: SandboxResource, duckdb: LakeDuckDBResource
+) -> MaterializeResult:
+    """Every instruction set's samples with the code of their answers checked: each fenced code block is
+    parsed in its language (Python's ast; tree-sitter for the others), and a sample with a block that
+    does not parse is dropped (the lineage names the block, language and error line). Python answers
+    that carry tests (a tests field, asserts, test_ functions) run in the sandbox and are marked passed,
+    failed, timeout, ... in the `execution` column."""
+    the_lake = lake.lake()
+    runner = sandbox.sandbox() if config.run_tests else None
+    return whole_lake_result(
+        context, the_lake, "sft_raw",
+        lambda version: run_sft_verified(the_lake, runner, upstream_version=version, timeout_seconds=config.timeout_seconds),
+        duckdb.connection_factory(),
+    )
+
+
+SFT_ASSETS = [sft_raw, sft_verified]
