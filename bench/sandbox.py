@@ -68,6 +68,22 @@ def run_sandboxed(sandbox: Sandbox, codes: list[str], workers: int) -> tuple[flo
     return time.perf_counter() - start, verified
 
 
+def isolation_overhead_ms(sandbox: Sandbox, runs: int = 40) -> dict:
+    """The sandbox's fixed cost without Python: `bwrap ... /bin/true` against `/bin/true`, paired runs."""
+    from codelake.sandbox.isolation import bwrap_argv
+
+    argv = bwrap_argv(sandbox.bwrap, sandbox.settings.system_binds, sandbox.interpreter, sandbox.hidden_paths, sandbox.limits, [], [])
+    uid = sandbox.run_as_uid
+    ids = dict(user=uid, group=uid, extra_groups=[]) if uid is not None else {}
+    bare, boxed = [], []
+    for _ in range(runs):
+        for command, into in ((["/bin/true"], bare), ([*argv, "/bin/true"], boxed)):
+            start = time.perf_counter()
+            subprocess.run(command, capture_output=True, start_new_session=True, check=True, **ids)
+            into.append(time.perf_counter() - start)
+    return {"true_ms": round(statistics.median(bare) * 1e3, 2), "bwrap_true_ms": round(statistics.median(boxed) * 1e3, 2)}
+
+
 def measure(codes: list[str], workers_levels: list[int], repeats: int, sandbox: Sandbox) -> list[dict]:
     interpreter = sandbox.interpreter.path
     timeout = sandbox.limits.wall_seconds
@@ -108,6 +124,7 @@ def main(argv: list[str] | None = None) -> dict:
     sandbox.run_python(codes[0])  # the one-time self-check and a warm page cache, outside the timings
     run_plain_one(sandbox.interpreter.path, codes[0], sandbox.limits.wall_seconds)
     load_before = os.getloadavg()[0]
+    overhead = isolation_overhead_ms(sandbox)
     rows = measure(codes, args.workers, args.repeats, sandbox)
     load_after = os.getloadavg()[0]
 
@@ -124,6 +141,7 @@ def main(argv: list[str] | None = None) -> dict:
         f"{verdict['ratio']}x ({'PASS' if verdict['ratio'] <= 1.5 else 'FAIL'}: target <= 1.5x); best sandbox "
         f"throughput {best['sandbox_snippets_per_s']} snippets/s with {best['workers']} in flight on {os.cpu_count()} cores"
     )
+    print(f"fixed cost of the isolation: bwrap + /bin/true {overhead['bwrap_true_ms']} ms vs /bin/true {overhead['true_ms']} ms")
     # other tenants' load skews both sides (more processes in flight win a bigger share of a busy machine)
     print(f"load average (1 min) before/after: {load_before:.1f}/{load_after:.1f}")
     report = {
@@ -131,6 +149,7 @@ def main(argv: list[str] | None = None) -> dict:
         "interpreter": sandbox.interpreter.path,
         "limits": sandbox.limits.__dict__,
         "load_average_before_after": [round(load_before, 2), round(load_after, 2)],
+        "isolation_overhead": overhead,
         "rows": rows,
         "ratio_at_cores": at_cores["ratio"],
         "ratio_at_in_flight": verdict["ratio"],
