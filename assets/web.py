@@ -1,0 +1,57 @@
+"""Web corpus assets: WARC dump -> web_pages -> web_text -> code_web_recall -> code_web_corpus."""
+
+
+import time
+
+from dagster import AssetExecutionContext, MaterializeResult, asset
+
+from assets.metadata import check_results, check_specs, report_metadata
+from assets.partitions import web_dumps
+from codelake import __version__
+from codelake.settings import fingerprint
+from codelake.web_pages import run_web_pages
+from codelake.web_pages.rules import WEB_INGEST_RULES, WebIngestRules
+from resources.duckdb import LakeDuckDBResource
+from resources.lake import LakeResource
+from resources.landing_zone import LandingZoneResource
+
+
+def _progress_logger(context: AssetExecutionContext, every_seconds: float = 10.0):
+    last = [time.monotonic()]
+
+    def log(records: int, nbytes: int | None = None) -> None:
+        if time.monotonic() - last[0] >= every_seconds:
+            last[0] = time.monotonic()
+            context.log.info(f"{records} records" + (f", {nbytes / 1e6:.1f} MB judged" if nbytes is not None else " done"))
+
+    return log
+
+
+@asset(
+    partitions_def=web_dumps,
+    group_name="web",
+    kinds={"deltalake", "python"},
+    code_version=fingerprint(WEB_INGEST_RULES, extra=__version__),
+    check_specs=check_specs("web_pages"),
+)
+def web_pages(context: AssetExecutionContext, lake: LakeResource, landing_zone: LandingZoneResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
+    """The HTML pages of one web dump's WARC files (read with fastwarc): HTTP headers parsed, chunked
+    transfer and gzip/br content codings undone, charset from the header, the meta tag or detection, host
+    and registered domain (Public Suffix List). One row per page: url, host, domain, fetch time, status,
+    content type, payload bytes, encoding, WARC file and offset, html. Dropped with their reason in the
+    lineage: non_200, non_html, duplicate_url (the newest fetch wins), too_large, undecodable, empty, and
+    malformed_record (damaged WARC bytes, named by file and byte offset; the rest of the file is read).
+    Request, metadata, revisit and warcinfo records are counted in `records_by_type`."""
+    dump = context.partition_key
+    dump_path = landing_zone.web_dump_path(dump)
+    the_lake = lake.lake()
+    report = run_web_pages(the_lake, dump_path, dump=dump, rules=WebIngestRules.load(), progress=_progress_logger(context))
+    context.log.info(report.summary())
+    return MaterializeResult(
+        metadata={"dump": str(dump_path), **report_metadata(report, the_lake)},
+        check_results=check_results(report, the_lake, report.rows_in, dump=dump, connections=duckdb.connection_factory()),
+    )
+
+
+# Every web asset, in graph order: definitions.py adds them as one group.
+WEB_ASSETS = [web_pages]
