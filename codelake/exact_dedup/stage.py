@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from codelake.exact_dedup.survivors import SurvivorOrder
+from codelake.exact_dedup.survivors import SurvivorOrder, rank_copies
 from codelake.lake import Lake, LineageSpool
 from codelake.lake.sql import ConnectionFactory, connect, delta_scan
 from codelake.lifecycle.optout import OPTOUT_REASON, OptOutList
@@ -25,18 +25,7 @@ EXACT_DEDUP_SCHEMA = pa.schema(
     DOC_METADATA_FIELDS + [pa.field("copies", pa.int64())]  # how many files in the lake share this content
 )
 
-_RANKED = """
-CREATE TEMP TABLE ranked AS
-SELECT doc_id, dump, repo, path, language, size, sha256, stars, commit_time,
-       row_number() OVER w AS rank,
-       first_value(doc_id) OVER w AS survivor_id,
-       first_value(repo) OVER w AS survivor_repo,
-       first_value(path) OVER w AS survivor_path,
-       first_value(dump) OVER w AS survivor_dump,
-       count(*) OVER (PARTITION BY sha256) AS copies
-FROM {source} WHERE doc_id NOT IN (SELECT doc_id FROM opted_out)
-WINDOW w AS (PARTITION BY sha256 ORDER BY {order})
-"""
+_SOURCE = "(SELECT doc_id, dump, repo, path, language, size, sha256, stars, commit_time FROM {scan} WHERE doc_id NOT IN (SELECT doc_id FROM opted_out))"
 
 
 def run_exact_dedup(
@@ -63,7 +52,7 @@ def run_exact_dedup(
             raise FileNotFoundError(f"{source.table_path(UPSTREAM)}: no raw_files table yet; ingest a dump first")
         scan = delta_scan(source, UPSTREAM, upstream_version)
         _drop_opted_out(con, scan, optout, lineage, report)
-        con.execute(_RANKED.format(source=scan, order=order.sql()))
+        rank_copies(con, _SOURCE.format(scan=scan), order)
         for language, is_survivor, n, b in con.execute(
             "SELECT language, rank = 1, count(*), sum(size) FROM ranked GROUP BY ALL"
         ).fetchall():
