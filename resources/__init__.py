@@ -8,6 +8,7 @@ from resources.duckdb import LakeDuckDBResource
 from resources.lake import LakeResource
 from resources.landing_zone import LandingZoneResource
 from resources.launcher import LocalLauncher
+from resources.llm import LLMResource
 from resources.sandbox import SandboxResource
 
 RESOURCES_BY_DEPLOYMENT = {
@@ -16,6 +17,7 @@ RESOURCES_BY_DEPLOYMENT = {
         "lake": LakeResource(),
         "landing_zone": LandingZoneResource(),
         "sandbox": SandboxResource(),
+        "llm": LLMResource(),  # endpoint from $CODELAKE_LLM_BASE_URL / _MODEL / _API_KEY; unset: LLM-backed assets skip
         "launcher": LocalLauncher(),
         "duckdb": LakeDuckDBResource(),
     },
@@ -29,4 +31,4 @@ def resources_for_deployment(name: str | None = None) -> dict:
     return RESOURCES_BY_DEPLOYMENT[name]()
 
 
-__all__ = ["LakeDuckDBResource", "LakeResource", "LandingZoneResource", "LocalLauncher", "SandboxResource", "resources_for_deployment"]
+__all__ = ["LakeDuckDBResource", "LakeResource", "LandingZoneResource", "LLMResource", "LocalLauncher", "SandboxResource", "resources_for_deployment"]
