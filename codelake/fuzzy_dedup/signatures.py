@@ -49,7 +49,7 @@ def signature_batch(texts: pa.Array, params: FuzzyParams) -> tuple[np.ndarray, n
     return matrix, mask, band_keys(matrix, params.bands, params.rows)
 
 
-def _as_batch(doc_ids: list[str], params: FuzzyParams, result: tuple[np.ndarray, np.ndarray, np.ndarray]) -> pa.RecordBatch:
+def signature_rows(doc_ids: list[str], params: FuzzyParams, result: tuple[np.ndarray, np.ndarray, np.ndarray]) -> pa.RecordBatch:
     matrix, mask, keys = result
     matrix = np.ascontiguousarray(matrix.astype(matrix.dtype.newbyteorder("<"), copy=False))
     width = matrix.shape[1] * matrix.itemsize
@@ -98,7 +98,7 @@ def add_missing_signatures(
         # One batch per thread, up to `workers` batches hashing while this thread encodes and writes the last
         # one's Parquet and the prefetch thread reads the next texts: every stage keeps a core busy.
         for doc_ids, result in ordered_map(partial(signature_batch, params=params), prefetched(pending), workers, threads=True):
-            yield _as_batch(doc_ids, params, result)
+            yield signature_rows(doc_ids, params, result)
             added[0] += len(doc_ids)
             if progress:
                 progress(added[0])
