@@ -3,7 +3,6 @@
 from dagster import Definitions, define_asset_job
 
 from assets.annealing import ANNEALING_ASSETS
-from assets.annealing import ANNEALING_ASSETS
 from assets.code import code_corpus, exact_dedup, filter_signals, filtered, fuzzy_dedup, raw_files, transformed
 from assets.lifecycle import retire_dump_job
 from assets.sft import SFT_ASSETS
@@ -19,7 +18,6 @@ defs = Definitions(
     assets=[
         *(raw_files, exact_dedup, fuzzy_dedup, transformed, filter_signals, filtered, code_corpus),
         *(tokenizer, pretrain_shards, annealing_shards, pretrain_checkpoint, annealed_checkpoint, sft_checkpoint, evaluation),
-        *ANNEALING_ASSETS,  # group "annealing": code_corpus -> algorithmic_corpus, synthetic_snippets, code_textbooks -> annealing_mixture
         *ANNEALING_ASSETS,  # group "annealing": code_corpus -> algorithmic_corpus, synthetic_snippets, code_textbooks -> annealing_mixture
         *SFT_ASSETS,
         *WEB_ASSETS,  # group "web": WARC dumps -> web_pages -> ... (assets/web.py)
