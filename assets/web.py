@@ -3,12 +3,18 @@
 
 import time
 
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import AssetExecutionContext, Config, MaterializeResult, asset
+from pydantic import Field
 
-from assets.metadata import check_results, check_specs, report_metadata
+from assets.automation import after_dumps_ingested
+from assets.metadata import check_results, check_specs, report_metadata, whole_lake_result
 from assets.partitions import web_dumps
 from codelake import __version__
+from codelake.exact_dedup.survivors import SURVIVOR_RULES
+from codelake.fuzzy_dedup.config import FUZZY_RULES
 from codelake.settings import fingerprint
+from codelake.web_text import run_web_text
+from codelake.web_text.rules import WEB_TEXT_RULES
 from codelake.web_pages import run_web_pages
 from codelake.web_pages.rules import WEB_INGEST_RULES, WebIngestRules
 from resources.duckdb import LakeDuckDBResource
@@ -53,5 +59,33 @@ def web_pages(context: AssetExecutionContext, lake: LakeResource, landing_zone: 
     )
 
 
+class WebTextConfig(Config):
+    workers: int = Field(default=2, description="Worker processes extracting text (one batch of pages each)")
+
+
+@asset(
+    deps=[web_pages],
+    group_name="web",
+    kinds={"deltalake", "duckdb", "python"},
+    code_version=fingerprint(WEB_TEXT_RULES, FUZZY_RULES, SURVIVOR_RULES, extra=__version__),
+    check_specs=check_specs("web_text"),
+    automation_condition=after_dumps_ingested(),
+)
+def web_text(context: AssetExecutionContext, config: WebTextConfig, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
+    """The text of every web page across ALL web dumps: the newest fetch of each URL (older fetches drop as
+    duplicate_url), main content extracted by resiliparse with code blocks and inline code kept (the whole
+    page when the main-content heuristics find nothing; no_text when even that is empty), title, natural
+    language (rules/web_text.yaml). Exact and near duplicates (the code branch's engine: SHA-256, then
+    MinHash + LSH with a preset of rules/fuzzy_dedup.yaml) keep the newest fetch; each dropped page's
+    lineage names its survivor."""
+    the_lake, connections = lake.lake(), duckdb.connection_factory()
+    progress = _progress_logger(context)
+    return whole_lake_result(
+        context, the_lake, "web_pages",
+        lambda version: run_web_text(the_lake, workers=config.workers, upstream_version=version, connections=connections, progress=progress),
+        connections,
+    )
+
+
 # Every web asset, in graph order: definitions.py adds them as one group.
-WEB_ASSETS = [web_pages]
+WEB_ASSETS = [web_pages, web_text]

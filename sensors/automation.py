@@ -6,7 +6,8 @@ exact_dedup onward were never evaluated, so a landed dump stopped at raw_files.
 It targets whole groups. An asset is run by it only when it is in one of AUTOMATED_GROUPS *and* has an
 automation condition; assets without one (raw_files: started by code_dump_sensor; training
 checkpoints: expensive, launched by hand) are never requested. A later branch opts in by giving its
-assets an automation condition and adding its group here.
+assets an automation condition and adding its group here (the web branch: web_text and the recall
+follow web_pages, which web_dump_sensor starts).
 
 `CODELAKE_AUTOMATION=off` in the environment of `dagster dev` / the daemon makes it start STOPPED (runs
 then only start by hand); a state set in the UI or with `dagster sensor start|stop` takes precedence.
@@ -20,7 +21,7 @@ from dagster import AssetSelection, AutomationConditionSensorDefinition, Default
 
 from sensors.interval import sensor_interval_seconds
 
-AUTOMATED_GROUPS = ("code",)
+AUTOMATED_GROUPS = ("code", "web")
 ENV = "CODELAKE_AUTOMATION"
 
 

@@ -1,5 +1,6 @@
-"""Page rows held in a local Arrow IPC file until the dump's URL duplicates are decided: the WARC
-files are read once, and memory holds one batch of pages at a time."""
+"""Rows held in a local Arrow IPC file until a stage has decided which of them to keep (web_pages: the
+URL duplicates of a dump; web_text: exact and near duplicates): the input is read once, and memory
+holds one batch at a time."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pyarrow.ipc as ipc
 
 
 class PageSpool:
-    def __init__(self, schema: pa.Schema, batch_rows: int, batch_bytes: int):
+    def __init__(self, schema: pa.Schema, batch_rows: int, batch_bytes: int, size_column: str = "payload_bytes"):
         self.schema = schema
         fd, self.path = tempfile.mkstemp(prefix="codelake-web-pages-", suffix=".arrow")
         os.close(fd)
@@ -21,13 +22,18 @@ class PageSpool:
         self._rows: dict[str, list] = {name: [] for name in schema.names}
         self._bytes = 0
         self._batch_rows, self._batch_bytes = batch_rows, batch_bytes
+        self._size_column = size_column
 
     def add(self, row: dict) -> None:
         for name, column in self._rows.items():
             column.append(row[name])
-        self._bytes += row["payload_bytes"]
+        self._bytes += row[self._size_column]
         if len(self._rows["doc_id"]) >= self._batch_rows or self._bytes >= self._batch_bytes:
             self._flush()
+
+    def add_batch(self, batch: pa.RecordBatch) -> None:
+        self._flush()
+        self._writer.write_batch(batch.select(self.schema.names).cast(self.schema))
 
     def _flush(self) -> None:
         if self._rows["doc_id"]:

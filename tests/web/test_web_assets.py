@@ -34,3 +34,22 @@ def test_web_pages_materializes_a_partition_with_passing_checks(tmp_path):
     assert checks == {"rows_conserved": True, "unique_doc_ids": True}
     assert all(a.group_names_by_key[k] == "web" for a in WEB_ASSETS for k in a.keys)
     assert web_pages.partitions_def.name == "web_dumps" and AssetKey("web_pages") in web_pages.keys
+
+
+def test_web_text_follows_web_pages_and_is_automated(tmp_path):
+    from dagster import AssetSelection
+
+    from assets.web import web_text
+    from definitions import defs
+    from sensors.automation import AUTOMATED_GROUPS
+
+    write_warc(tmp_path / "web" / "crawl-1.warc.gz", [Response.html("https://docs.example/a", page("A", "Some words about paths here.", "x = 1"))])
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("web_dumps", ["crawl-1"])
+    resources = _resources(tmp_path)
+    assert materialize([web_pages], partition_key="crawl-1", instance=instance, resources=resources).success
+    result = materialize([web_pages, web_text], selection=[web_text], instance=instance, resources=resources)
+    assert result.success and all(e.passed for e in result.get_asset_check_evaluations())
+    graph = defs.resolve_asset_graph()
+    assert "web" in AUTOMATED_GROUPS and graph.get(AssetKey("web_text")).automation_condition is not None
+    assert AssetKey("web_text") in AssetSelection.groups(*AUTOMATED_GROUPS).resolve(graph)
