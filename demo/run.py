@@ -15,6 +15,7 @@ from dagster import DagsterInstance, build_sensor_context, materialize
 from rich.console import Console
 from rich.markup import escape
 
+from assets.annealing import algorithmic_corpus, annealing_mixture, code_textbooks, synthetic_snippets
 from assets.code import code_corpus, exact_dedup, filter_signals, filtered, fuzzy_dedup, raw_files, transformed
 from assets.training import annealed_checkpoint, annealing_shards, evaluation, pretrain_checkpoint, pretrain_shards, sft_checkpoint, tokenizer
 from codelake.cli.inspect import print_stats
@@ -97,6 +98,17 @@ def main() -> int:
             console.print(f"[red]{stage.key.to_user_string()} failed[/red]")
             return 1
         console.print(f"{stage.key.to_user_string()} materialized")
+
+    console.rule("3b. annealing data: algorithmic corpus, sandbox-verified snippets, LLM textbooks, the mixture")
+    annealing = [algorithmic_corpus, synthetic_snippets, code_textbooks, annealing_mixture]
+    for stage in annealing:
+        outcome = materialize([*downstream, *annealing], selection=[stage], instance=instance, resources=resources, run_config=quiet)
+        if not outcome.success:
+            console.print(f"[red]{stage.key.to_user_string()} failed[/red]")
+            return 1
+        meta = {k: v.value for e in outcome.get_asset_materialization_events() for k, v in e.materialization.metadata.items()}
+        said = [f"{meta.get('rows_kept', 0)} rows"] + [f"snippets {k}: {meta['snippets_' + k]}" for k in ("ran", "passed", "failed", "timeout") if "snippets_" + k in meta]
+        console.print(escape(f"{stage.key.to_user_string()}: " + (meta.get("skipped") or ", ".join(said)) + (f" | {meta['llm_snippets']}" if meta.get("llm_snippets", "generated") != "generated" else "")))
 
     console.rule("4. training: tokenizer, shards, a tiny model pre-trained, annealed and instruction-tuned on CPU")
     counts = build_corpora(codelake_home())
