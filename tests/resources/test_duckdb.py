@@ -59,7 +59,7 @@ def test_assets_run_their_sql_on_the_resource_configured_at_launch(tmp_path):
     resources = {
         "lake": LakeResource(root=str(lake_root)),
         "landing_zone": LandingZoneResource(path=str(landing)),
-        "duckdb": RecordingDuckDB.configure_at_launch(),
+        "duckdb": RecordingDuckDB(memory_limit="1GB"),  # as deployed: fully configured, overridden per run
     }
     # as the launchpad would: the resource's config in the run config
     run_config = {"resources": {"duckdb": {"config": {"memory_limit": "256MB", "threads": 1, "temp_directory": str(tmp_path / "spill")}}}}
