@@ -33,6 +33,7 @@ PROMPTS = f"prompts={prompts_fingerprint()}"
 def _skipped(context: AssetExecutionContext, lake: Lake, stage: str, message: str, connections) -> MaterializeResult:
     """Nothing generated, nothing written: the run log and the metadata say why and what to configure. An
     earlier version of the table (from a run with an endpoint) stays as it is."""
+    message += " No table was written" + (" (the earlier version is left as it is)." if lake.exists(stage) else ".")
     context.log.warning(message)
     version = lake.version(stage)
     duplicates = duplicate_doc_ids(lake, stage, version, connections) if version is not None else 0

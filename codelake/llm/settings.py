@@ -52,5 +52,5 @@ class LLMSettings:
             f"{what} SKIPPED: no LLM endpoint configured ({', '.join(missing)} not set). Set {ENV_BASE_URL} to an "
             f"OpenAI-compatible server (e.g. http://127.0.0.1:8000/v1 for vLLM or llama.cpp's server) and {ENV_MODEL} "
             f"to its model name ({ENV_API_KEY} too if it needs a key), or the `llm` resource's base_url and model. "
-            "Nothing was generated and no table was written."
+            "Nothing was generated."
         )
