@@ -39,7 +39,14 @@ def log_tail(path: Path, lines: int = 40) -> str:
         return "".join(deque(f, maxlen=lines))
 
 
-class LocalLauncher(ConfigurableResource):
+class Launcher(ConfigurableResource):
+    """What every training launcher does: run `job` outside the Dagster process, return what it reported."""
+
+    def launch(self, context: AssetExecutionContext, job: TrainingJob) -> LaunchResult:
+        raise NotImplementedError(f"{type(self).__name__}.launch")
+
+
+class LocalLauncher(Launcher):
     """Runs training jobs with `torchrun --standalone` on this machine, as a subprocess of the run (never
     inside the Dagster process). The job's stdout and stderr go to the run's log and to a log file."""
 
