@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)/.codelake/dagster
 export CODELAKE_HOME ?= $(CURDIR)/.codelake
 
-.PHONY: install demo test test-fast test-browser browser-deps sandbox-deps ui bench bench-fuzzy lint clean
+.PHONY: install demo test test-fast test-browser test-slurm browser-deps sandbox-deps slurm-deps ui bench bench-fuzzy lint clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -22,11 +22,11 @@ demo: install
 	@mkdir -p $(DAGSTER_HOME)
 	$(PY) -m demo.run
 
-## make test: install and run the whole suite (the fast part, then the browser test of the UI)
-test: test-fast test-browser
+## make test: install and run the whole suite (the fast part, the browser test of the UI, the Slurm launcher on a real cluster)
+test: test-fast test-browser test-slurm
 
 test-fast: install
-	$(PY) -m pytest -q -m "not browser" tests
+	$(PY) -m pytest -q -m "not browser and not slurm" tests
 
 browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
@@ -39,6 +39,14 @@ sandbox-deps:
 
 test-browser: install browser-deps
 	$(PY) -m pytest -q -m browser tests
+
+# The Slurm launcher's tests start a single-node Slurm cluster (no accounting) on this machine.
+slurm-deps:
+	@command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null; }
+
+test-slurm: install slurm-deps
+	$(PY) -m pytest -q -m slurm tests/cluster
 
 ## make ui: the Dagster UI on http://127.0.0.1:3000 over the demo lake
 ui: install
