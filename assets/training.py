@@ -15,6 +15,7 @@ from pathlib import Path
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
+from assets.annealing import annealing_mixture
 from assets.code import code_corpus
 from assets.metadata import check_results, check_specs, report_metadata
 from codelake import __version__
@@ -116,7 +117,7 @@ def pretrain_shards(context: AssetExecutionContext, lake: LakeResource) -> Mater
 
 
 @asset(
-    deps=[tokenizer, code_corpus],
+    deps=[tokenizer, code_corpus, annealing_mixture],
     group_name="training",
     kinds={"python", "deltalake"},
     code_version=fingerprint(ANNEALING_MIXTURE, *SHARD_CODE, extra=__version__),

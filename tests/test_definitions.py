@@ -12,22 +12,45 @@ from dagster import AssetKey
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# Every asset of the graph by group, with its parents: a branch that lands adds its group here.
+GRAPH = {
+    "code": {
+        "raw_files": set(), "exact_dedup": {"raw_files"}, "fuzzy_dedup": {"exact_dedup"}, "transformed": {"fuzzy_dedup"},
+        "filter_signals": {"transformed"}, "filtered": {"filter_signals"}, "code_corpus": {"filtered"},
+    },
+    "annealing": {
+        "algorithmic_corpus": {"code_corpus"}, "synthetic_snippets": {"algorithmic_corpus", "code_corpus"},
+        "code_textbooks": {"algorithmic_corpus", "code_corpus"},
+        "annealing_mixture": {"algorithmic_corpus", "code_corpus", "code_textbooks", "synthetic_snippets"},
+    },
+    "sft": {"sft_raw": set(), "sft_verified": {"sft_raw"}},
+    "web": {"web_pages": set(), "web_text": {"web_pages"}},
+    "training": {
+        "tokenizer": {"code_corpus"}, "pretrain_shards": {"code_corpus", "tokenizer"},
+        "annealing_shards": {"code_corpus", "tokenizer", "annealing_mixture"}, "pretrain_checkpoint": {"pretrain_shards"},
+        "annealed_checkpoint": {"annealing_shards", "pretrain_checkpoint"}, "sft_checkpoint": {"annealed_checkpoint", "tokenizer"},
+        "evaluation": {"sft_checkpoint"},
+    },
+}
+# Assets whose rows are documents carry the conservation checks; the training jobs and the tokenizer do not.
+WITHOUT_ROW_CHECKS = {"tokenizer", "pretrain_checkpoint", "annealed_checkpoint", "sft_checkpoint", "evaluation"}
+
+
 def test_asset_graph_snapshot():
     from definitions import defs
 
     graph = defs.resolve_asset_graph()
-    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {"raw_files", "exact_dedup", "fuzzy_dedup", "transformed", "filter_signals", "filtered", "code_corpus"}
-    assert graph.get(AssetKey("exact_dedup")).parent_keys == {AssetKey("raw_files")}
-    assert graph.get(AssetKey("fuzzy_dedup")).parent_keys == {AssetKey("exact_dedup")}
-    assert graph.get(AssetKey("transformed")).parent_keys == {AssetKey("fuzzy_dedup")}
-    assert graph.get(AssetKey("filter_signals")).parent_keys == {AssetKey("transformed")}
-    assert graph.get(AssetKey("filtered")).parent_keys == {AssetKey("filter_signals")}
-    assert graph.get(AssetKey("code_corpus")).parent_keys == {AssetKey("filtered")}
+    actual = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        actual.setdefault(node.group_name, {})[key.to_user_string()] = {p.to_user_string() for p in node.parent_keys}
+    assert actual == GRAPH
     assert graph.get(AssetKey("raw_files")).partitions_def.name == "code_dumps"
+    keys = {name for group in GRAPH.values() for name in group}
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
-    assert checks == {(a, c) for a in keys for c in ("rows_conserved", "unique_doc_ids")}
-    assert sorted(s.name for s in defs.get_repository_def().sensor_defs) == ["code_automation_sensor", "code_dump_sensor"]  # no STOPPED default_automation_condition_sensor
+    assert checks == {(a, c) for a in keys - WITHOUT_ROW_CHECKS for c in ("rows_conserved", "unique_doc_ids")}
+    sensors = sorted(s.name for s in defs.get_repository_def().sensor_defs)
+    assert sensors == ["code_automation_sensor", "code_dump_sensor", "instruction_sensor", "web_dump_sensor"]  # no STOPPED default sensor
     assert all(graph.get(k).code_version for k in graph.get_all_asset_keys())
 
 

@@ -64,6 +64,7 @@ class MixtureSpec:
     shares: tuple[ShareSpec, ...]
     fim: FimSpec
     repo_level: RepoLevelSpec
+    scarce_shares: str = "renormalize"  # or "shrink": see rules/training/mixture.yaml
 
     @classmethod
     def load(cls, path: str | Path = PRETRAIN_MIXTURE) -> "MixtureSpec":
@@ -86,6 +87,9 @@ class MixtureSpec:
         total_tokens = data.get("total_tokens")
         if total_tokens is not None and (not isinstance(total_tokens, int) or total_tokens <= 0):
             raise RuleFileError(f"{path}: 'total_tokens' must be a positive integer or null")
+        scarce = data.get("scarce_shares", "renormalize")
+        if scarce not in ("renormalize", "shrink"):
+            raise RuleFileError(f"{path}: 'scarce_shares' must be renormalize or shrink, got {scarce!r}")
         max_repeat = require(data, "max_repeat", (int, float), path)
         if max_repeat < 1:
             raise RuleFileError(f"{path}: 'max_repeat' must be at least 1, got {max_repeat}")
@@ -103,6 +107,7 @@ class MixtureSpec:
                 _fraction(fim.get("spm_rate", 0), f"{path}: fim.spm_rate"),
                 frozenset(fim.get("shares", [])),
             ),
+            scarce_shares=scarce,
             repo_level=RepoLevelSpec(
                 _fraction(repo.get("rate", 0), f"{path}: repo_level.rate"),
                 int(repo.get("max_files", 64)),

@@ -82,13 +82,52 @@ def plan_mixture(mixture: MixtureSpec, sources: dict[str, list[Source]], tokens_
         )
         for s in present
     ]
-    # The most any share can give with its repeats, and the size at which the richest share is read once.
-    limit = min(p.estimated_tokens * mixture.max_repeat / p.effective_weight for p in plans)
-    one_pass = max(p.estimated_tokens / p.effective_weight for p in plans)
-    total = float(mixture.total_tokens) if mixture.total_tokens else min(one_pass, limit)
-    if mixture.total_tokens and mixture.total_tokens > limit:
-        notes.append(f"total_tokens {mixture.total_tokens} exceeds what max_repeat {mixture.max_repeat:g} allows; using {limit:.0f}")
-        total = limit
+    if mixture.total_tokens:
+        total = float(mixture.total_tokens)
+    else:
+        # The size at which the richest share (tokens per unit of weight) is read exactly once.
+        total = max(p.estimated_tokens / p.effective_weight for p in plans)
+        if mixture.scarce_shares == "renormalize":
+            for _ in range(10):  # a capped share moves weight to the others: rescale until the richest reads once
+                _fill(plans, total, mixture.max_repeat, renormalize=True)
+                free = [p for p in plans if p.target_tokens < p.estimated_tokens * mixture.max_repeat - 1e-6]
+                richest = min((p.target_tokens / p.estimated_tokens for p in free), default=1.0)  # its epochs
+                if abs(richest - 1.0) < 1e-9:
+                    break
+                total /= richest
+    total = _fill(plans, total, mixture.max_repeat, renormalize=mixture.scarce_shares == "renormalize")
     for p in plans:
-        p.target_tokens = p.effective_weight * total
+        if p.target_tokens >= p.estimated_tokens * mixture.max_repeat - 1e-6 and p.effective_weight * total > p.target_tokens + 1e-6:
+            notes.append(
+                f"share {p.name!r} holds ~{p.estimated_tokens:.0f} tokens: at most max_repeat {mixture.max_repeat:g} epochs, "
+                f"{100 * p.target_tokens / total:.2f}% of the mixture instead of {100 * p.effective_weight:.2f}%"
+                + ("; the other shares are renormalized" if mixture.scarce_shares == "renormalize" else "")
+            )
     return MixturePlan(plans, total, notes)
+
+
+def _fill(plans: list[SharePlan], total: float, max_repeat: float, renormalize: bool) -> float:
+    """Set each share's target for a mixture of `total` tokens; returns the total actually planned.
+
+    renormalize: a share that cannot reach its weight within `max_repeat` epochs gives all it has and its
+    weight goes to the others in proportion (water-filling). Otherwise the whole mixture shrinks until the
+    scarcest share fits, keeping every share at its weight."""
+    capacity = {p.name: p.estimated_tokens * max_repeat for p in plans}
+    if not renormalize:
+        total = min(total, min(capacity[p.name] / p.effective_weight for p in plans))
+        for p in plans:
+            p.target_tokens = p.effective_weight * total
+        return total
+    remaining, budget = list(plans), total
+    while remaining:
+        weight = sum(p.effective_weight for p in remaining)
+        capped = [p for p in remaining if p.effective_weight / weight * budget > capacity[p.name]]
+        if not capped:
+            for p in remaining:
+                p.target_tokens = p.effective_weight / weight * budget
+            break
+        for p in capped:
+            p.target_tokens = capacity[p.name]
+            budget -= capacity[p.name]
+            remaining.remove(p)
+    return sum(p.target_tokens for p in plans)

@@ -12,7 +12,7 @@ from dagster import AssetCheckKey, AssetKey, DagsterInstance, materialize
 
 from assets.code import code_corpus
 from assets.training import pretrain_checkpoint, pretrain_shards, tokenizer
-from lakefactory import small_lake as small_lake_fixture, write_mixture  # noqa: F401  (pytest finds the fixture by its own name)
+from lakefactory import write_mixture
 from resources import LakeResource, LocalLauncher, resources_for_deployment
 
 TRAIN = {"preset": "tiny", "steps": 12, "warmup_steps": 2, "checkpoint_interval": 6, "learning_rate": 1e-3, "micro_batch": 2}
