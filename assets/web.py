@@ -6,13 +6,15 @@ import time
 from dagster import AssetExecutionContext, Config, MaterializeResult, asset
 from pydantic import Field
 
-from assets.automation import after_dumps_ingested
+from assets.automation import after_dumps_ingested, after_upstream_stage
 from assets.metadata import check_results, check_specs, report_metadata, whole_lake_result
 from assets.partitions import web_dumps
 from codelake import __version__
 from codelake.exact_dedup.survivors import SURVIVOR_RULES
 from codelake.fuzzy_dedup.config import FUZZY_RULES
 from codelake.settings import fingerprint
+from codelake.code_web_corpus import run_code_web_corpus
+from codelake.web_recall import RECALL_DIR, run_code_web_recall
 from codelake.web_text import run_web_text
 from codelake.web_text.rules import WEB_TEXT_RULES
 from codelake.web_pages import run_web_pages
@@ -87,5 +89,50 @@ def web_text(context: AssetExecutionContext, config: WebTextConfig, lake: LakeRe
     )
 
 
+@asset(
+    deps=[web_text],
+    group_name="web",
+    kinds={"deltalake", "python"},
+    code_version=fingerprint(*sorted(RECALL_DIR.glob("*.yaml")), extra=__version__),
+    check_specs=check_specs("code_web_recall"),
+    automation_condition=after_upstream_stage(),
+)
+def code_web_recall(context: AssetExecutionContext, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
+    """OpenCoder's code-related web recall, three rounds as data. Each round trains a fastText classifier
+    (texts pretokenized by a BPE tokenizer trained on the round's seed) on positives from the seed
+    (rules/web_recall/seed.yaml, plus Markdown/RST docs and READMEs of code_corpus when the lake has one)
+    and negatives sampled from the crawl, scores every page, and marks a domain code-related when more than
+    10% of its pages are recalled; pages inside such domains that the URL patterns include
+    (rules/web_recall/url_patterns.yaml, edited between rounds) join the next round's positives. One row
+    per page (scores per round); each round's model file, tokenizer, parameters and SHA-256 go to
+    code_web_recall_rounds. Metadata per round: positives, precision/recall on a held-out split, pages
+    recalled, new domains, score histogram, top domains."""
+    the_lake, connections = lake.lake(), duckdb.connection_factory()
+    return whole_lake_result(
+        context, the_lake, "web_text",
+        lambda version: run_code_web_recall(the_lake, upstream_version=version, connections=connections, progress=context.log.info),
+        connections,
+    )
+
+
+@asset(
+    deps=[code_web_recall],
+    group_name="web",
+    kinds={"deltalake"},
+    code_version=fingerprint(*sorted(RECALL_DIR.glob("*.yaml")), extra=__version__),
+    check_specs=check_specs("code_web_corpus"),
+    automation_condition=after_upstream_stage(),
+)
+def code_web_corpus(context: AssetExecutionContext, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
+    """The code-related web pages as training text (url, domain, the round a page first qualified in, its
+    score, title, language, text): recalled by the last round, or included by a URL pattern of a
+    code-related domain, and not excluded. Every other page is a lineage drop (not_code_related with its
+    score, or url_excluded). The pretraining mixture reads this table as an optional code source."""
+    the_lake, connections = lake.lake(), duckdb.connection_factory()
+    return whole_lake_result(
+        context, the_lake, "code_web_recall", lambda version: run_code_web_corpus(the_lake, upstream_version=version, connections=connections), connections
+    )
+
+
 # Every web asset, in graph order: definitions.py adds them as one group.
-WEB_ASSETS = [web_pages, web_text]
+WEB_ASSETS = [web_pages, web_text, code_web_recall, code_web_corpus]

@@ -17,19 +17,22 @@ from resiliparse.parse.lang import detect_fast
 
 from codelake.web_text.rules import LanguageRules
 
-_CODE_SYMBOLS = set("{}[]()<>=;:_$#@\\/*&|^%+-\"'`")
+_WITHOUT_CODE_SYMBOLS = str.maketrans("", "", "{}[]()<>=;:_$#@\\/*&|^%+-\"'`")
+_SCAN_FACTOR = 20  # read at most this many times the sample's length looking for prose
 
 
 def _looks_like_code(line: str) -> bool:
     if line.startswith(("    ", "\t")):
         return True
     stripped = line.strip()
-    return len(stripped.split()) < 4 or stripped.endswith((":", ";", "{", "}", ")")) or sum(c in _CODE_SYMBOLS for c in stripped) > len(stripped) / 10
+    if stripped.count(" ") < 3 or stripped.endswith((":", ";", "{", "}", ")")):
+        return True
+    return len(stripped) - len(stripped.translate(_WITHOUT_CODE_SYMBOLS)) > len(stripped) / 10
 
 
 def prose_sample(text: str, chars: int) -> str:
     lines, size = [], 0
-    for line in text.splitlines():
+    for line in text[: chars * _SCAN_FACTOR].splitlines():
         if not _looks_like_code(line):
             lines.append(line.strip())
             size += len(line)

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from codelake.exact_dedup.survivors import SurvivorOrder, rank_copies
 from codelake.fuzzy_dedup.clusters import Verification, build_clusters, signature_jaccard
 from codelake.fuzzy_dedup.config import load_preset
+from codelake.fuzzy_dedup.oph_kernel import load_kernel_in_background
 from codelake.fuzzy_dedup.signatures import SIGNATURES_SCHEMA, signature_batch, signature_rows
 from codelake.lake import Lake, LineageSpool
 from codelake.lake.sql import ConnectionFactory, connect, delta_scan
@@ -57,6 +58,8 @@ def run_web_text(
     params = load_preset(rules.near_duplicate_preset)
     if not lake.exists(UPSTREAM):
         raise FileNotFoundError(f"{lake.table_path(UPSTREAM)}: no web_pages table yet; ingest a web dump first")
+    if params.method == "oph":  # numba's cached kernel loads while the first pages are extracted
+        load_kernel_in_background()
     report = StageReport(STAGE)
     lineage = LineageSpool(STAGE)
     texts = PageSpool(WEB_TEXT_SCHEMA, rules.batch_rows, 1 << 30, size_column="size")

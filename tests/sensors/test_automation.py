@@ -33,7 +33,7 @@ def test_targets_every_asset_of_the_automated_groups_and_only_conditioned_ones_c
     in_groups = {k for k in graph.get_all_asset_keys() if graph.get(k).group_name in AUTOMATED_GROUPS}
     assert targeted == in_groups
     conditioned = {k.to_user_string() for k in targeted if graph.get(k).automation_condition is not None}
-    assert conditioned == {"exact_dedup", "fuzzy_dedup", "transformed", "filter_signals", "filtered", "code_corpus", "web_text"}
+    assert conditioned == {"exact_dedup", "fuzzy_dedup", "transformed", "filter_signals", "filtered", "code_corpus", "web_text", "code_web_recall", "code_web_corpus"}
     assert graph.get(AssetKey("raw_files")).automation_condition is None  # started by code_dump_sensor only
     # Nothing with a condition is left to Dagster's stopped default sensor.
     uncovered = {k for k in graph.get_all_asset_keys() if graph.get(k).automation_condition is not None} - targeted
