@@ -124,7 +124,9 @@ class Sandbox:
         with self._check_lock:
             if self._checked:
                 return
-            result = self._run(PythonProgram("import socket; assert [n for _, n in socket.if_nameindex()] == ['lo']"))
+            # its own generous wall clock: on a busy machine a tight per-program limit must not read as "no sandbox"
+            probe = self.with_limits(wall_seconds=max(self.limits.wall_seconds, 60.0), cpu_seconds=max(self.limits.cpu_seconds, 10))
+            result = probe._run(PythonProgram("import socket; assert [n for _, n in socket.if_nameindex()] == ['lo']"))
             if not result.passed:
                 raise SandboxUnavailable(
                     f"bubblewrap ({self.bwrap}) cannot start the sandbox here: {result.summary()}: "
