@@ -90,7 +90,7 @@ def test_three_rounds_each_with_a_stored_model_its_hash_and_metadata(recalled):
                          f"score_histogram, recall_version FROM {RECALL_ROUNDS_TABLE} ORDER BY round").fetchall()
     con.close()
     assert [r[0] for r in rounds] == [1, 2, 3]
-    for _, sha, model, parameters, positives, negatives, precision, recall, domains, _, histogram, version in rounds:
+    for _, sha, model, parameters, positives, negatives, *_, histogram, version in rounds:
         assert hashlib.sha256(model).hexdigest() == sha and json.loads(parameters)["fasttext"] == rules.fasttext
         assert positives > 0 and negatives > 0 and sum(histogram) == lake.count("web_text") and version == report.version
     # The stored file is a working fastText model.
@@ -111,7 +111,7 @@ def test_recalled_domain_grows_the_seed_and_url_patterns_exclude(recalled):
         "SELECT url, domain, seed_round, corpus_round, url_pattern, scores FROM code_web_recall").fetchall()}
     con.close()
     found = [r for u, r in rows.items() if r[0] == "found.example" and "releases" not in u]
-    assert all(r[1] == 2 for r in found) and all(r[2] is not None for r in found)  # positives of round 2, in the corpus
+    assert all(r[1] in (2, 3) for r in found) and all(r[2] is not None for r in found)  # positives of a later round, in the corpus
     assert rows["https://api.found.example/releases/notes.html"][3] == "exclude"
     assert rows["https://api.found.example/releases/notes.html"][1] is None and rows["https://api.found.example/releases/notes.html"][2] is None
     prose = [r for r in rows.values() if r[0] in ("news.example", "recipes.example", "travel.example")]
