@@ -242,7 +242,7 @@ class SftConfig(TrainingRunConfig):
     stage2: str = Field(default="corpora/sft/stage2", description="Chat JSONL file or folder for stage 2 (relative to $CODELAKE_HOME)")
 
 
-@asset(deps=[annealed_checkpoint, tokenizer], group_name="training", kinds={"pytorch"},
+@asset(deps=[annealed_checkpoint, tokenizer, "sft_stage1", "sft_stage2"], group_name="training", kinds={"pytorch"},
        code_version=fingerprint(MODELS_RULES, SCHEDULES_RULES, Path(chat.__file__), extra=__version__))
 def sft_checkpoint(context: AssetExecutionContext, config: SftConfig, lake: LakeResource, launcher: LocalLauncher) -> MaterializeResult:
     """Two-stage instruction tuning (OpenCoder: stage 1 broad, 1 epoch at 2e-5; stage 2 high-quality code,
