@@ -23,17 +23,20 @@ GRAPH = {
         "code_textbooks": {"algorithmic_corpus", "code_corpus"},
         "annealing_mixture": {"algorithmic_corpus", "code_corpus", "code_textbooks", "synthetic_snippets"},
     },
-    "sft": {"sft_raw": set(), "sft_verified": {"sft_raw"}},
+    "sft": {
+        "sft_raw": set(), "sft_verified": {"sft_raw"}, "sft_synth": {"code_corpus"}, "sft_decontaminated": {"sft_verified", "sft_synth"},
+        "sft_stage1": {"sft_decontaminated"}, "sft_stage2": {"sft_decontaminated"}, "benchmark_contamination": {"code_corpus"},
+    },
     "web": {"web_pages": set(), "web_text": {"web_pages"}},
     "training": {
         "tokenizer": {"code_corpus"}, "pretrain_shards": {"code_corpus", "tokenizer"},
         "annealing_shards": {"code_corpus", "tokenizer", "annealing_mixture"}, "pretrain_checkpoint": {"pretrain_shards"},
-        "annealed_checkpoint": {"annealing_shards", "pretrain_checkpoint"}, "sft_checkpoint": {"annealed_checkpoint", "tokenizer"},
+        "annealed_checkpoint": {"annealing_shards", "pretrain_checkpoint"}, "sft_checkpoint": {"annealed_checkpoint", "tokenizer", "sft_stage1", "sft_stage2"},
         "evaluation": {"sft_checkpoint"},
     },
 }
 # Assets whose rows are documents carry the conservation checks; the training jobs and the tokenizer do not.
-WITHOUT_ROW_CHECKS = {"tokenizer", "pretrain_checkpoint", "annealed_checkpoint", "sft_checkpoint", "evaluation"}
+WITHOUT_ROW_CHECKS = {"tokenizer", "pretrain_checkpoint", "annealed_checkpoint", "sft_checkpoint", "evaluation", "benchmark_contamination"}
 
 
 def test_asset_graph_snapshot():
