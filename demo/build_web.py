@@ -140,3 +140,45 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def run_web_demo(console, instance, resources: dict, run_config: dict) -> bool:
+    """`make demo`'s web step: build the crawl, let web_dump_sensor register it, materialize the web
+    assets, and print each recall round's precision and recall against the packages' labels."""
+    from dagster import build_sensor_context, materialize
+
+    from assets.web import WEB_ASSETS, web_pages
+    from codelake.lake.sql import connect
+    from sensors.web_dumps import web_dump_sensor
+
+    landing = Path(resources["landing_zone"].web_path)
+    build_demo_web(landing)
+    result = web_dump_sensor(build_sensor_context(instance=instance, resources=resources))
+    for request in getattr(result, "dynamic_partitions_requests", None) or []:
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    if DEMO_WEB_DUMP not in instance.get_dynamic_partitions("web_dumps"):
+        console.print(f"[red]web dump {DEMO_WEB_DUMP} is not registered[/red]")
+        return False
+    outcome = materialize([web_pages], partition_key=DEMO_WEB_DUMP, instance=instance, resources=resources, run_config=run_config)
+    if not outcome.success:
+        return False
+    console.print(f"web_pages[{DEMO_WEB_DUMP}] materialized")
+    for stage in WEB_ASSETS[1:]:
+        outcome = materialize(WEB_ASSETS, selection=[stage], instance=instance, resources=resources, run_config=run_config)
+        if not outcome.success:
+            console.print(f"[red]{stage.key.to_user_string()} failed[/red]")
+            return False
+        console.print(f"{stage.key.to_user_string()} materialized")
+    truth = labels()
+    con = connect(resources["lake"].lake())
+    try:
+        rows = con.execute("SELECT domain, recalled FROM code_web_recall").fetchall()
+    finally:
+        con.close()
+    code_pages = sum(1 for domain, _ in rows if truth.get(domain))
+    for r in range(len(rows[0][1]) if rows else 0):
+        hits = [truth.get(domain, False) for domain, recalled in rows if recalled[r]]
+        precision = sum(hits) / len(hits) if hits else 0.0
+        console.print(f"recall round {r + 1}: {len(hits)} pages recalled, precision {precision:.3f}, recall {sum(hits) / max(code_pages, 1):.3f} "
+                      f"(labels: the {sum(truth.values())} code packages' {code_pages} pages are code)")
+    return True

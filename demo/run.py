@@ -23,6 +23,7 @@ from codelake.dumps.sources import dump_name_of
 from codelake.settings import codelake_home, default_landing_zone
 from demo.build_corpora import build_corpora
 from demo.build_dumps import build_demo_dumps
+from demo.build_web import run_web_demo
 from resources import LandingZoneResource, LocalLauncher, resources_for_deployment
 from sensors.code_dumps import code_dump_sensor
 
@@ -109,6 +110,10 @@ def main() -> int:
         meta = {k: v.value for e in outcome.get_asset_materialization_events() for k, v in e.materialization.metadata.items()}
         said = [f"{meta.get('rows_kept', 0)} rows"] + [f"snippets {k}: {meta['snippets_' + k]}" for k in ("ran", "passed", "failed", "timeout") if "snippets_" + k in meta]
         console.print(escape(f"{stage.key.to_user_string()}: " + (meta.get("skipped") or ", ".join(said)) + (f" | {meta['llm_snippets']}" if meta.get("llm_snippets", "generated") != "generated" else "")))
+
+    console.rule("3c. web branch: a WARC crawl of Debian HTML docs -> web_pages -> web_text -> three recall rounds -> code_web_corpus")
+    if not run_web_demo(console, instance, resources, quiet):
+        return 1
 
     console.rule("4. training: tokenizer, shards, a tiny model pre-trained, annealed and instruction-tuned on CPU")
     counts = build_corpora(codelake_home())
