@@ -19,22 +19,28 @@ from pathlib import Path
 
 import duckdb
 
-from codelake.lake.sql import DELTA_EXTENSION, view_statements
+from codelake.lake.sql import DELTA_EXTENSION, attach_storage, view_statements
 from codelake.lake.tables import Lake
+from codelake.settings import codelake_home
+
+
+def _beside(lake: Lake) -> Path:
+    # an object-store lake has no folder beside it on this machine: its catalog lives in CODELAKE_HOME
+    return codelake_home() if lake.remote else lake.root.parent
 
 
 def catalog_path(lake: Lake) -> Path:
     """`<lake>.duckdb` beside the lake directory: `$CODELAKE_HOME/lake.duckdb` for the default lake."""
-    return lake.root.parent / f"{lake.root.name}.duckdb"
+    return _beside(lake) / f"{lake.root.name}.duckdb"
 
 
 def init_file(lake: Lake) -> Path:
     """The DuckDB shell's init file for the catalog (`duckdb -init`): where the Delta extension is."""
-    return lake.root.parent / f"{lake.root.name}.duckdbrc"
+    return _beside(lake) / f"{lake.root.name}.duckdbrc"
 
 
 def extension_directory(lake: Lake) -> Path:
-    return lake.root.parent / "duckdb_extensions"
+    return _beside(lake) / "duckdb_extensions"
 
 
 def shell_command(lake: Lake) -> str:
@@ -65,6 +71,7 @@ def refresh_catalog(lake: Lake) -> Path:
         con = duckdb.connect(str(scratch), config={"extension_directory": str(extensions), "autoinstall_known_extensions": False})
         try:
             con.execute("LOAD delta")  # creating a view binds it, which needs delta_scan
+            attach_storage(con, lake)  # an object-store lake: the shell must CREATE SECRET too (keys never go in a file)
             for statement in view_statements(lake):
                 con.execute(statement)
             con.execute("CHECKPOINT")  # everything in the file itself, no write-ahead log beside it

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from deltalake.transaction import AddAction
 
@@ -26,31 +27,38 @@ PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1, "use_dictionar
 
 
 class _OpenFile:
-    def __init__(self, table_dir: Path, partition: dict[str, str], schema: pa.Schema):
+    def __init__(self, table_dir: Path | str, partition: dict[str, str], schema: pa.Schema, filesystem: pafs.FileSystem | None = None):
         folder = "/".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in partition.items())
         self.relative = (f"{folder}/" if folder else "") + f"part-{uuid.uuid4().hex}.zstd.parquet"
-        self.path = table_dir / self.relative
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.filesystem = filesystem
+        if filesystem is None:
+            self.path = Path(table_dir) / self.relative
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        else:  # an object store: no folders to make
+            self.path = f"{str(table_dir).rstrip('/')}/{self.relative}"
         self.partition = partition
-        self.writer = pq.ParquetWriter(self.path, schema, **PARQUET_OPTIONS)
+        self.writer = pq.ParquetWriter(self.path, schema, filesystem=filesystem, **PARQUET_OPTIONS)
         self.rows = 0
         self.bytes = 0
 
     def close(self) -> AddAction:
         self.writer.close()
         stats = json.dumps({"numRecords": self.rows})
-        return AddAction(self.relative, self.path.stat().st_size, self.partition, int(time.time() * 1000), True, stats)
+        size = self.path.stat().st_size if self.filesystem is None else self.filesystem.get_file_info(self.path).size
+        return AddAction(self.relative, size, self.partition, int(time.time() * 1000), True, stats)
 
 
 def write_partitioned_files(
-    table_dir: Path,
+    table_dir: Path | str,
     batches: Iterable[pa.RecordBatch],
     schema: pa.Schema,
     partition_by: list[str],
     target_file_bytes: int = 128 << 20,
+    filesystem: pafs.FileSystem | None = None,
 ) -> list[AddAction]:
     """Write `batches` as Parquet files under `table_dir` (hive-style partition folders, partition
-    columns kept out of the files as Delta requires) and return their add actions."""
+    columns kept out of the files as Delta requires) and return their add actions. With `filesystem`
+    (an object store), `table_dir` is the path inside it."""
     data_schema = pa.schema([f for f in schema if f.name not in partition_by])
     open_files: dict[tuple[str, ...], _OpenFile] = {}
     actions: list[AddAction] = []
@@ -59,7 +67,7 @@ def write_partitioned_files(
             for key, part in _split(batch, partition_by):
                 handle = open_files.get(key)
                 if handle is None:
-                    handle = open_files[key] = _OpenFile(table_dir, dict(zip(partition_by, key)), data_schema)
+                    handle = open_files[key] = _OpenFile(table_dir, dict(zip(partition_by, key)), data_schema, filesystem)
                 handle.writer.write_batch(part.select(data_schema.names).cast(data_schema))
                 handle.rows += part.num_rows
                 handle.bytes += part.nbytes

@@ -18,7 +18,7 @@ import re
 
 import duckdb
 
-from codelake.lake.sql import ConnectionFactory, DuckDBSettings, view_statements
+from codelake.lake.sql import ConnectionFactory, DuckDBSettings, attach_storage, view_statements
 from codelake.lake.tables import Lake
 
 _QUERY = duckdb.StatementType.SELECT
@@ -65,9 +65,10 @@ def read_only_connection(lake: Lake, connections: ConnectionFactory | None = Non
     lake directory and nothing else (its spill directory aside), its configuration locked."""
     con = (connections or DuckDBSettings().open)()
     try:
+        attach_storage(con, lake)
         for statement in view_statements(lake):
             con.execute(statement)
-        lake_dir = str(lake.root.resolve()).replace("'", "''")
+        lake_dir = str(lake.root.resolve()).replace("'", "''")  # an object-store lake: its s3:// prefix
         con.execute(f"SET allowed_directories = ['{lake_dir}/']")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")

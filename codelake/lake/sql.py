@@ -17,11 +17,17 @@ from pathlib import Path
 
 import duckdb
 import duckdb_extension_delta
+import duckdb_extension_httpfs
 
+from codelake.lake.storage import duckdb_secret_sql
 from codelake.lake.tables import Lake
 
 DELTA_EXTENSION = (
     Path(duckdb_extension_delta.__file__).parent / "extensions" / f"v{duckdb.__version__}" / "delta.duckdb_extension"
+)
+
+HTTPFS_EXTENSION = (
+    Path(duckdb_extension_httpfs.__file__).parent / "extensions" / f"v{duckdb.__version__}" / "httpfs.duckdb_extension"
 )
 
 # A fresh DuckDB connection with the Delta extension loaded; the caller closes it.
@@ -64,15 +70,22 @@ def load_delta(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def table_names(lake: Lake) -> list[str]:
-    if not lake.root.is_dir():
-        return []
-    return sorted(p.parent.name for p in lake.root.glob("*/_delta_log"))
+    return lake.table_names()
+
+
+def attach_storage(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    """An object-store lake: DuckDB's S3 reader (httpfs, loaded from its wheel) and a secret made from the
+    lake's storage options, so `delta_scan('s3://...')` reads it. A local lake needs nothing."""
+    if lake.remote:
+        con.execute(f"LOAD '{HTTPFS_EXTENSION}'")
+        con.execute(duckdb_secret_sql(lake.storage_options))
 
 
 def connect(lake: Lake, memory_limit: str = "2GB", connections: ConnectionFactory | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with one view per lake table (`raw_files`, `lineage`, …), opened by
     `connections` (default: an in-memory connection with `memory_limit`)."""
     con = connections() if connections is not None else DuckDBSettings(memory_limit=memory_limit).open()
+    attach_storage(con, lake)
     refresh_views(con, lake)
     return con
 

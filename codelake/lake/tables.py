@@ -12,6 +12,7 @@ from deltalake.transaction import create_table_with_add_actions
 
 from codelake.lake.parquet_files import write_partitioned_files
 from codelake.lake.prefetch import prefetched
+from codelake.lake.storage import ObjectStorePath, filesystem_for, is_object_store, with_environment
 
 
 def _sql_literal(value: str) -> str:
@@ -19,24 +20,41 @@ def _sql_literal(value: str) -> str:
 
 
 class Lake:
-    """A directory of Delta tables. Writers commit once per call, so a crash leaves the last version."""
+    """A directory of Delta tables, on local disk or under an object-store prefix (`s3://bucket/lake`, with
+    delta-rs `storage_options`, completed from the environment's AWS_* variables). Writers commit once per
+    call, so a crash leaves the last version."""
 
-    def __init__(self, root: str | Path):
-        self.root = Path(root)
+    def __init__(self, root: str | Path, storage_options: dict[str, str] | None = None):
+        self.remote = is_object_store(root)
+        # An object-store root is a URI that joins like a Path; a local root is a Path.
+        self.root: Path | ObjectStorePath = ObjectStorePath(str(root).rstrip("/")) if self.remote else Path(root)
+        self.storage_options = with_environment(storage_options) if self.remote else {}
 
-    def table_path(self, name: str) -> Path:
+    def table_path(self, name: str) -> Path | ObjectStorePath:
         return self.root / name
 
+    def table_names(self) -> list[str]:
+        """The Delta tables of the lake, sorted."""
+        if not self.remote:
+            return sorted(p.parent.name for p in self.root.glob("*/_delta_log")) if self.root.is_dir() else []
+        fs, prefix = filesystem_for(self.root, self.storage_options)
+        import pyarrow.fs as pafs
+
+        folders = [f for f in fs.get_file_info(pafs.FileSelector(prefix, allow_not_found=True)) if f.type == pafs.FileType.Directory]
+        return sorted(f.base_name for f in folders if fs.get_file_info(f"{f.path}/_delta_log").type == pafs.FileType.Directory)
+
     def exists(self, name: str) -> bool:
+        if self.remote:
+            return DeltaTable.is_deltatable(str(self.table_path(name)), storage_options=self.storage_options)
         return (self.table_path(name) / "_delta_log").is_dir()
 
     def version(self, name: str) -> int | None:
         if not self.exists(name):
             return None
-        return DeltaTable(str(self.table_path(name))).version()
+        return self.table(name).version()
 
     def table(self, name: str, version: int | None = None) -> DeltaTable:
-        return DeltaTable(str(self.table_path(name)), version=version)
+        return DeltaTable(str(self.table_path(name)), version=version, storage_options=self.storage_options or None)
 
     def dataset(self, name: str, version: int | None = None) -> ds.Dataset:
         """An Arrow dataset of the table's files at `version` (latest by default): lazy, projectable."""
@@ -66,20 +84,25 @@ class Lake:
         if unknown:
             raise ValueError(f"replace_where columns {sorted(unknown)} must be partition columns of {name}")
         table_dir = self.table_path(name)
-        table_dir.mkdir(parents=True, exist_ok=True)
-        actions = write_partitioned_files(table_dir, prefetched(batches), schema, partition_by)
+        if self.remote:
+            filesystem, folder = filesystem_for(table_dir, self.storage_options)
+            actions = write_partitioned_files(folder, prefetched(batches), schema, partition_by, filesystem=filesystem)
+        else:
+            table_dir.mkdir(parents=True, exist_ok=True)
+            actions = write_partitioned_files(table_dir, prefetched(batches), schema, partition_by)
         if not self.exists(name):
-            create_table_with_add_actions(str(table_dir), Schema.from_arrow(schema), actions, mode="overwrite", partition_by=partition_by or None)
+            create_table_with_add_actions(str(table_dir), Schema.from_arrow(schema), actions, mode="overwrite", partition_by=partition_by or None,
+                                          storage_options=self.storage_options or None)
         else:
             filters = [(column, "=", value) for column, value in replace_where.items()] or None
-            DeltaTable(str(table_dir)).create_write_transaction(
+            self.table(name).create_write_transaction(
                 actions,
                 mode="append" if append else "overwrite",
                 schema=schema,
                 partition_by=partition_by or None,
                 partition_filters=None if append else filters,
             )
-        return DeltaTable(str(table_dir)).version()
+        return self.table(name).version()
 
     def count(self, name: str, filter_expression: ds.Expression | None = None, version: int | None = None) -> int:
         if not self.exists(name):
