@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--id-column", default="doc_id")
     export.add_argument("--text-column", default="text")
     export.add_argument("--overwrite", action="store_true", help="replace an earlier export in --to")
+    sub.add_parser("doctor", help="which deployment is active ($CODELAKE_DEPLOYMENT) and whether each piece it needs answers")
     add_lifecycle_commands(sub)
     run = sub.add_parser("run", help="run one stage without Dagster")
     run.add_argument("stage", choices=["raw_files", "exact_dedup", "fuzzy_dedup", "transformed", "filter_signals", "filtered", "code_corpus"])
@@ -145,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
         lifecycle = run_lifecycle_command(args, lake, console)
         if lifecycle is not None:
             return lifecycle
+        if args.command == "doctor":
+            from codelake.cli.doctor import print_doctor
+
+            return print_doctor(console)
         if args.command == "why":
             return print_why(lake, args.target, console)
         if args.command == "stats":
