@@ -21,7 +21,35 @@ RESOURCES_BY_DEPLOYMENT = {
         "launcher": LocalLauncher(),
         "duckdb": LakeDuckDBResource(),
     },
+    # Past one machine (CODELAKE_CLUSTER_CONFIG names the settings file): the lake on shared storage or an
+    # object store, training jobs on Slurm or Kubernetes; everything else as on one machine.
+    "cluster": lambda: _cluster_resources(),
 }
+
+
+def _cluster_resources() -> dict:
+    from pydantic import ValidationError
+
+    from codelake.cluster.settings import ClusterConfigError, ClusterSettings
+    from resources.k8s_launcher import KubernetesLauncher
+    from resources.slurm_launcher import SlurmLauncher
+
+    settings = ClusterSettings.load()
+    section = settings.launcher
+    launcher_class, fields = (SlurmLauncher, settings.slurm) if section == "slurm" else (KubernetesLauncher, settings.kubernetes)
+    unknown = set(fields) - set(launcher_class.model_fields)
+    if unknown:  # a misspelt field would otherwise be ignored silently
+        raise ClusterConfigError(f"{settings.source}: section {section}: unknown fields {sorted(unknown)}; known: {sorted(launcher_class.model_fields)}")
+    try:
+        launcher = launcher_class(**fields)
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        raise ClusterConfigError(f"{settings.source}: section {section}: {problems}") from None
+    return {
+        **RESOURCES_BY_DEPLOYMENT["local"](),
+        "lake": LakeResource(root=settings.lake_root, storage_options=settings.storage_options),
+        "launcher": launcher,
+    }
 
 
 def resources_for_deployment(name: str | None = None) -> dict:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from rich.console import Console
-from rich.table import Table
 
 from codelake.cluster.doctor import run_checks
 
@@ -17,10 +16,11 @@ def print_doctor(console: Console) -> int:
         return 1
     console.print(f"deployment: [bold]{deployment}[/bold] (CODELAKE_DEPLOYMENT)")
     checks = run_checks(deployment)
-    table = Table("check", "status", "detail")
-    for check in checks:
-        table.add_row(check.name, "[green]ok[/green]" if check.ok else "[red]FAILED[/red]", check.detail)
-    console.print(table)
+    width = max(len(c.name) for c in checks)
+    for check in checks:  # one unwrapped line per check: readable in a log and greppable
+        status = "[green]ok    [/green]" if check.ok else "[red]FAILED[/red]"
+        console.print(f"{status}  {check.name.ljust(width)}  ", end="")
+        console.print(check.detail, markup=False, highlight=False, soft_wrap=True)
     failed = [c for c in checks if not c.ok]
     console.print(f"{len(checks) - len(failed)} ok, {len(failed)} failed")
     return 1 if failed else 0
