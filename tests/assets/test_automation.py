@@ -15,11 +15,12 @@ from dagster import (
     DagsterEvent,
     DagsterEventType,
     DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
     Definitions,
     evaluate_automation_conditions,
 )
-from dagster._core.events import StepMaterializationData
-from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
+from dagster._core.events import StepMaterializationData  # a materialization event inside a given run: no public constructor
 
 from definitions import defs
 
