@@ -2,6 +2,7 @@
 
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from dagster import AssetExecutionContext, Config, MaterializeResult, asset
@@ -13,21 +14,18 @@ from assets.metadata import check_results, check_specs, report_metadata, whole_l
 from assets.partitions import code_dumps
 from codelake.dumps import open_dump
 from codelake.dumps.sources import count_members
-from codelake.exact_dedup import run_exact_dedup
 from codelake.exact_dedup.survivors import SURVIVOR_RULES
-from codelake.fuzzy_dedup import load_preset, run_fuzzy_dedup
+from codelake.fuzzy_dedup import load_preset
 from codelake.fuzzy_dedup.config import FUZZY_RULES
 from codelake.languages import LanguageTable
 from codelake.lifecycle.optout import optout_fingerprint
 from codelake.raw_files import IngestRules, run_raw_files
 from codelake.raw_files.rules import INGEST_RULES
-from codelake.transformed import run_transformed
-from codelake.code_corpus import run_code_corpus
 from codelake.code_corpus.mixture import MIXTURE_RULES
 from codelake import filtered as filter_engine
-from codelake.filtered.stage import run_filter_signals, run_filtered
 from codelake.transformed.rules import TRANSFORM_DIR
 from codelake import __version__
+from codelake.registry import StageOptions, stage
 from codelake.settings import RULES_DIR, fingerprint
 from resources.duckdb import LakeDuckDBResource
 from resources.lake import LakeResource
@@ -47,6 +45,16 @@ def _progress_logger(context: AssetExecutionContext, every_seconds: float = 10.0
             context.log.info(f"{files} files" + (f", {nbytes / 1e6:.1f} MB read" if nbytes is not None else " done"))
 
     return log
+
+
+def _whole_lake_stage(context: AssetExecutionContext, name: str, lake: LakeResource, duckdb: LakeDuckDBResource,
+                      options: StageOptions | None = None, **metadata) -> MaterializeResult:
+    """Run registered stage `name` over its upstream table pinned at its current version, with its checks."""
+    spec, the_lake, connections = stage(name), lake.lake(), duckdb.connection_factory()
+    options = replace(options or StageOptions(), connections=connections)
+    return whole_lake_result(
+        context, the_lake, spec.upstream, lambda version: spec.run(the_lake, replace(options, upstream_version=version)), connections, **metadata
+    )
 
 
 @asset(
@@ -91,10 +99,7 @@ def exact_dedup(context: AssetExecutionContext, lake: LakeResource, duckdb: Lake
     """Exact duplicates removed across ALL dumps ingested so far: files with the same SHA-256 keep one
     survivor — most stars, then newest commit, then repo/path/dump order (rules/exact_dedup.yaml).
     A later dump with a better copy takes over; every dropped file's lineage row names its survivor."""
-    the_lake, connections = lake.lake(), duckdb.connection_factory()
-    return whole_lake_result(
-        context, the_lake, "raw_files", lambda version: run_exact_dedup(the_lake, upstream_version=version, connections=connections), connections
-    )
+    return _whole_lake_stage(context, "exact_dedup", lake, duckdb)
 
 
 class FuzzyDedupConfig(Config):
@@ -117,19 +122,9 @@ def fuzzy_dedup(context: AssetExecutionContext, config: FuzzyDedupConfig, lake: 
     one survivor by the exact-dedup rule (most stars, newest commit, ...); every removed file's lineage
     names its survivor and their estimated Jaccard similarity. Signatures are computed once per file and
     kept in the lake, so a new dump costs only its own files."""
-    the_lake, connections = lake.lake(), duckdb.connection_factory()
     params = load_preset(config.preset or None)
-    progress = _progress_logger(context)
-    return whole_lake_result(
-        context,
-        the_lake,
-        "exact_dedup",
-        lambda _: run_fuzzy_dedup(
-            the_lake, params, workers=config.workers, batch_docs=config.batch_docs, progress=progress, connections=connections
-        ),
-        connections,
-        preset=params.preset,
-    )
+    options = StageOptions(preset=params.preset, workers=config.workers, batch_rows=config.batch_docs, progress=_progress_logger(context))
+    return _whole_lake_stage(context, "fuzzy_dedup", lake, duckdb, options, preset=params.preset)
 
 
 class ParallelStageConfig(Config):
@@ -151,15 +146,8 @@ def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lak
     or secret data replaced by placeholders — <EMAIL>, <IP_ADDRESS>, <KEY>, <PASSWORD>. Rules in
     rules/transform/. Every file is kept; each changed file's lineage row says what kinds were
     replaced and how many, never the values."""
-    the_lake = lake.lake()
-    progress = _progress_logger(context)
-    return whole_lake_result(
-        context,
-        the_lake,
-        "fuzzy_dedup",
-        lambda _: run_transformed(the_lake, workers=config.workers, batch_rows=config.batch_rows, progress=progress),
-        duckdb.connection_factory(),
-    )
+    options = StageOptions(workers=config.workers, batch_rows=config.batch_rows, progress=_progress_logger(context))
+    return _whole_lake_stage(context, "transformed", lake, duckdb, options)
 
 
 @asset(
@@ -175,9 +163,7 @@ def filter_signals(context: AssetExecutionContext, lake: LakeResource, duckdb: L
     frames; Python-AST signals where a rule needs a parse) into its own table, without text. The
     `filtered` asset decides from this table alone, so changing a threshold in rules/filters/ re-decides
     without re-reading any file."""
-    the_lake = lake.lake()
-    progress = _progress_logger(context)
-    return whole_lake_result(context, the_lake, "transformed", lambda _: run_filter_signals(the_lake, progress=progress), duckdb.connection_factory())
+    return _whole_lake_stage(context, "filter_signals", lake, duckdb, StageOptions(progress=_progress_logger(context)))
 
 
 class FilterConfig(Config):
@@ -198,10 +184,7 @@ def filtered(context: AssetExecutionContext, config: FilterConfig, lake: LakeRes
     Decided from filter_signals only. Each dropped file's lineage row names the first rule that fired,
     with every firing rule and the signal values in the detail; the metadata lists files and bytes
     dropped per rule and profile, with samples, and the rules that dropped nothing."""
-    the_lake = lake.lake()
-    return whole_lake_result(
-        context, the_lake, "filter_signals", lambda _: run_filtered(the_lake, seed=config.seed), duckdb.connection_factory(), seed=config.seed
-    )
+    return _whole_lake_stage(context, "filtered", lake, duckdb, StageOptions(seed=config.seed), seed=config.seed)
 
 
 @asset(
@@ -216,5 +199,4 @@ def code_corpus(context: AssetExecutionContext, lake: LakeResource, duckdb: Lake
     """The pretraining code corpus: filtered files resampled per language by rules/mixture.yaml
     (RefineCode downsamples Java to 200 GB and HTML to 64 GB and keeps the rest as it is). Deterministic
     by the file's seed; the metadata shows the language distribution before and after."""
-    the_lake = lake.lake()
-    return whole_lake_result(context, the_lake, "filtered", lambda _: run_code_corpus(the_lake), duckdb.connection_factory())
+    return _whole_lake_stage(context, "code_corpus", lake, duckdb)

@@ -13,6 +13,7 @@ from codelake.cli.inspect import print_rules, print_stats, print_why
 from codelake.cli.lifecycle import add_lifecycle_commands, run_lifecycle_command
 from codelake.dumps import DumpError
 from codelake.lake import Lake
+from codelake.registry import STAGES
 from codelake.settings import default_lake_root
 
 
@@ -23,52 +24,23 @@ def _same_lake(input_path: str, output: Lake) -> None:
 
 
 def _run_stage(args: argparse.Namespace, console: Console) -> int:
+    from codelake.registry import StageOptions, stage
+
+    spec = stage(args.stage)
     output = Lake(args.output)
+    if spec.input_kind == "same_lake":
+        _same_lake(args.input, output)
     started = time.perf_counter()
-    if args.stage == "raw_files":
-        from codelake.raw_files import run_raw_files
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("reading", total=None)
 
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
-            task = bar.add_task("reading", total=None)
+        def progress(files: int, nbytes: int | None = None) -> None:
+            if files % 500 == 0:
+                read = f", {nbytes / 1e6:,.1f} MB" if nbytes is not None else ""
+                bar.update(task, description=f"{spec.name}: {files:,} files{read}")
 
-            def progress(files: int, nbytes: int) -> None:
-                if files % 500 == 0:
-                    bar.update(task, description=f"raw_files: {files:,} files, {nbytes / 1e6:,.1f} MB")
-
-            report = run_raw_files(output, args.input, progress=progress)
-    elif args.stage == "exact_dedup":
-        from codelake.exact_dedup import run_exact_dedup
-
-        report = run_exact_dedup(output, source=Lake(args.input))
-    elif args.stage == "fuzzy_dedup":
-        from codelake.fuzzy_dedup import load_preset, run_fuzzy_dedup
-
-        _same_lake(args.input, output)
-        report = run_fuzzy_dedup(output, load_preset(args.preset), workers=args.workers)
-    elif args.stage == "transformed":
-        from codelake.transformed import run_transformed
-
-        _same_lake(args.input, output)
-        report = run_transformed(output, workers=args.workers)
-    elif args.stage == "filter_signals":
-        from codelake.filtered.stage import run_filter_signals
-
-        _same_lake(args.input, output)
-        report = run_filter_signals(output, workers=args.workers)
-    elif args.stage == "filtered":
-        from codelake.filtered import load_rules
-        from codelake.filtered.stage import run_filtered
-
-        _same_lake(args.input, output)
-        report = run_filtered(output, load_rules(args.rules), seed=args.seed)
-    elif args.stage == "code_corpus":
-        from codelake.code_corpus import run_code_corpus
-        from codelake.code_corpus.mixture import Mixture
-
-        _same_lake(args.input, output)
-        report = run_code_corpus(output, mixture=Mixture.load(args.rules) if args.rules else None)
-    else:  # argparse restricts choices; kept for readers adding a stage
-        raise SystemExit(f"unknown stage {args.stage}")
+        options = StageOptions(input=args.input, preset=args.preset, workers=args.workers, rules=args.rules, seed=args.seed, progress=progress)
+        report = spec.run(output, options)
     seconds = time.perf_counter() - started
     console.print(report.summary())
     _refresh_catalog(output, console)
@@ -127,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="which deployment is active ($CODELAKE_DEPLOYMENT) and whether each piece it needs answers")
     add_lifecycle_commands(sub)
     run = sub.add_parser("run", help="run one stage without Dagster")
-    run.add_argument("stage", choices=["raw_files", "exact_dedup", "fuzzy_dedup", "transformed", "filter_signals", "filtered", "code_corpus"])
+    run.add_argument("stage", choices=list(STAGES), help="a stage of codelake/registry.py")
     run.add_argument("--input", required=True, help="raw_files: a dump (folder or archive); later stages: the lake holding the upstream table")
     run.add_argument("--output", required=True, help="the lake directory to write the stage's table and lineage into")
     run.add_argument("--preset", default=None, help="fuzzy_dedup: a preset of rules/fuzzy_dedup.yaml (default: its default_preset)")

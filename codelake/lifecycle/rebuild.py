@@ -67,32 +67,19 @@ def last_fuzzy_preset(lake: Lake) -> str | None:
     return row[0] if row and row[0] else None
 
 
-def _runner(stage: str, settings: RebuildSettings) -> Callable[[Lake], StageReport]:
-    if stage == "exact_dedup":
-        from codelake.exact_dedup import run_exact_dedup
+def _runner(name: str, settings: RebuildSettings) -> Callable[[Lake], StageReport]:
+    from codelake.registry import StageOptions, stage
 
-        return lambda lake: run_exact_dedup(lake, upstream_version=lake.version("raw_files"))
-    if stage == "fuzzy_dedup":
-        from codelake.fuzzy_dedup import load_preset, run_fuzzy_dedup
+    spec = stage(name)
+    if spec.upstream is None:
+        raise ValueError(f"{name} is not a whole-lake stage")
 
-        return lambda lake: run_fuzzy_dedup(lake, load_preset(settings.preset or last_fuzzy_preset(lake)), workers=settings.workers)
-    if stage == "transformed":
-        from codelake.transformed import run_transformed
+    def run(lake: Lake) -> StageReport:
+        preset = (settings.preset or last_fuzzy_preset(lake)) if "preset" in spec.options else None
+        options = StageOptions(preset=preset, workers=settings.workers, seed=settings.seed, upstream_version=lake.version(spec.upstream))
+        return spec.run(lake, options)
 
-        return lambda lake: run_transformed(lake, workers=settings.workers)
-    if stage == "filter_signals":
-        from codelake.filtered.stage import run_filter_signals
-
-        return lambda lake: run_filter_signals(lake, workers=settings.workers)
-    if stage == "filtered":
-        from codelake.filtered.stage import run_filtered
-
-        return lambda lake: run_filtered(lake, seed=settings.seed)
-    if stage == "code_corpus":
-        from codelake.code_corpus import run_code_corpus
-
-        return lambda lake: run_code_corpus(lake)
-    raise ValueError(f"{stage} is not a whole-lake stage")
+    return run
 
 
 def rebuild_whole_lake(
