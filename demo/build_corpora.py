@@ -1,4 +1,4 @@
-"""Build the demo's text, math and SFT data from documents already on this machine.
+"""Build the demo's text and math data from documents already on this machine.
 
     python -m demo.build_corpora --home DIR
 
@@ -6,10 +6,9 @@
   (``*.dist-info/METADATA``) and the Markdown/README files under /usr/share/doc;
 * ``corpora/math/*.jsonl``  the docstrings of the math modules (math, cmath, statistics, fractions,
   decimal, numpy.linalg, numpy.fft, numpy.polynomial and, when installed, scipy.special/stats/linalg);
-* ``corpora/sft/stage1/*.jsonl``  chat records (OpenAI ``messages``): "write a function that <its
-  docstring>" -> the standard library function's source;
-* ``corpora/sft/stage2/*.jsonl``  the same for functions whose docstring carries doctests (the tested,
-  higher-quality subset), in Alpaca format (instruction/output), so both readers are exercised.
+
+The SFT data is built by the SFT assets (demo/build_instructions.py lands instruction sets; sft_stage1 and
+sft_stage2 write corpora/sft/stage1|stage2).
 
 These are real documents, not generated ones; they only stand in for the web text, math corpus and
 instruction sets a real run brings. Deterministic: every listing is sorted.
@@ -19,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import inspect
 import json
 import os
 import sysconfig
@@ -28,10 +26,6 @@ from pathlib import Path
 
 MATH_MODULES = ["math", "cmath", "statistics", "fractions", "decimal", "numpy.linalg", "numpy.fft", "numpy.polynomial.polynomial",
                 "scipy.special", "scipy.stats", "scipy.linalg"]
-SFT_MODULES = ["textwrap", "shlex", "fnmatch", "posixpath", "statistics", "fractions", "heapq", "bisect", "calendar", "colorsys", "difflib",
-               "ipaddress", "base64", "string", "html", "urllib.parse", "json.encoder", "csv", "glob", "keyword", "operator", "functools",
-               "itertools", "collections", "datetime", "decimal", "random", "re", "copy", "pprint", "reprlib", "enum", "dataclasses", "graphlib",
-               "zipfile", "tarfile", "gzip", "uuid", "locale", "gettext", "argparse", "optparse", "configparser", "tokenize", "ast", "inspect"]
 
 
 def _write_jsonl(path: Path, records: list[dict]) -> int:
@@ -81,43 +75,11 @@ def math_records() -> list[dict]:
     return sorted(unique.values(), key=lambda r: r["id"])
 
 
-def _functions():
-    for name in SFT_MODULES:
-        module = _import(name)
-        if module is None:
-            continue
-        for attr, value in sorted(vars(module).items()):
-            if attr.startswith("_") or not inspect.isfunction(value) or value.__module__ != module.__name__:
-                continue
-            doc = inspect.getdoc(value)
-            try:
-                source = inspect.getsource(value)
-            except (OSError, TypeError):
-                continue
-            if doc and 40 < len(doc) and len(source) < 4000:
-                yield f"{module.__name__}.{attr}", value, doc, source
-
-
-def sft_records() -> tuple[list[dict], list[dict]]:
-    stage1, stage2 = [], []
-    for qualname, fn, doc, source in _functions():
-        signature = f"{fn.__name__}{inspect.signature(fn)}"
-        request = f"Write a Python function `{signature}` (as in `{qualname}`):\n\n{doc.split(chr(10) + chr(10))[0]}"
-        stage1.append({"messages": [{"role": "user", "content": request}, {"role": "assistant", "content": f"```python\n{source}```"}]})
-        if ">>>" in doc:
-            stage2.append({"instruction": f"Implement `{signature}` so that these examples hold:\n\n{doc}", "input": "",
-                           "output": f"```python\n{source}```"})
-    return stage1, stage2
-
-
 def build_corpora(home: Path) -> dict[str, int]:
     corpora = home / "corpora"
-    stage1, stage2 = sft_records()
     return {
         "text": _write_jsonl(corpora / "text" / "demo-text.jsonl", text_records()),
         "math": _write_jsonl(corpora / "math" / "demo-math.jsonl", math_records()),
-        "sft_stage1": _write_jsonl(corpora / "sft" / "stage1" / "demo-stage1.jsonl", stage1),
-        "sft_stage2": _write_jsonl(corpora / "sft" / "stage2" / "demo-stage2.jsonl", stage2),
     }
 
 

@@ -23,6 +23,7 @@ from codelake.dumps.sources import dump_name_of
 from codelake.settings import codelake_home, default_landing_zone
 from demo.build_corpora import build_corpora
 from demo.build_dumps import build_demo_dumps
+from demo.sft_block import materialize_sft
 from demo.build_web import run_web_demo
 from resources import LandingZoneResource, LocalLauncher, resources_for_deployment
 from sensors.code_dumps import code_dump_sensor
@@ -115,9 +116,13 @@ def main() -> int:
     if not run_web_demo(console, instance, resources, quiet):
         return 1
 
+    console.rule("3b. SFT data: instruction sets, code verified, samples synthesized from code_corpus, decontaminated, two stages")
+    if not materialize_sft(console, instance, resources, quiet, [raw_files, *downstream]):
+        return 1
+
     console.rule("4. training: tokenizer, shards, a tiny model pre-trained, annealed and instruction-tuned on CPU")
     counts = build_corpora(codelake_home())
-    console.print("text, math and SFT data from documents on this machine: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    console.print("text and math data from documents on this machine: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     training = [tokenizer, pretrain_shards, annealing_shards, pretrain_checkpoint, annealed_checkpoint, sft_checkpoint, evaluation]
     for stage in training:
         outcome = materialize(
