@@ -29,7 +29,7 @@ GRAPH = {
     },
     "web": {"web_pages": set(), "web_text": {"web_pages"}},
     "training": {
-        "tokenizer": {"code_corpus"}, "pretrain_shards": {"code_corpus", "tokenizer"},
+        "tokenizer": {"code_corpus"}, "pretrain_shards": {"code_corpus", "code_web_corpus", "tokenizer"},
         "annealing_shards": {"code_corpus", "tokenizer", "annealing_mixture"}, "pretrain_checkpoint": {"pretrain_shards"},
         "annealed_checkpoint": {"annealing_shards", "pretrain_checkpoint"}, "sft_checkpoint": {"annealed_checkpoint", "tokenizer", "sft_stage1", "sft_stage2"},
         "evaluation": {"sft_checkpoint"},
