@@ -27,7 +27,7 @@ GRAPH = {
         "sft_raw": set(), "sft_verified": {"sft_raw"}, "sft_synth": {"code_corpus"}, "sft_decontaminated": {"sft_verified", "sft_synth"},
         "sft_stage1": {"sft_decontaminated"}, "sft_stage2": {"sft_decontaminated"}, "benchmark_contamination": {"code_corpus"},
     },
-    "web": {"web_pages": set(), "web_text": {"web_pages"}},
+    "web": {"web_pages": set(), "web_text": {"web_pages"}, "code_web_recall": {"web_text"}, "code_web_corpus": {"code_web_recall"}},
     "training": {
         "tokenizer": {"code_corpus"}, "pretrain_shards": {"code_corpus", "code_web_corpus", "tokenizer"},
         "annealing_shards": {"code_corpus", "tokenizer", "annealing_mixture"}, "pretrain_checkpoint": {"pretrain_shards"},
