@@ -1,8 +1,9 @@
 """The fast n-gram scan over texts' UTF-8 bytes (straight from Arrow buffers), in numba.
 
 One pass per text: each word is hashed as it is read (a rotate-xor over its bytes, ASCII lower-cased
-through a 256-entry class table that also says which bytes separate words, then MurmurHash3's
-finalizer); an n-gram's key is a rolling polynomial of its n word hashes (O(1) per word). A 32 KB bitmap
+through a 256-entry class table that also says which bytes separate words, then one odd multiply:
+the rolling polynomial's products carry every bit upward into the key's top bits, which index the
+table); an n-gram's key is a rolling polynomial of its n word hashes (O(1) per word). A 32 KB bitmap
 rejects most keys with one L1 load; the rest are looked up in an open-addressing table of the
 benchmarks' keys. The scan reports each text's first hit as the byte
 span of its n-gram; the caller confirms it on the words themselves, so a 64-bit collision can never
@@ -16,10 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from codelake.hashing import fmix64_jit
-
 _WORD_SEED = np.uint64(0xCBF29CE484222325)
 _ROLL = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the rolling polynomial
+_WORD_MIX = np.uint64(0xFF51AFD7ED558CCD)
 
 
 @njit(cache=True, nogil=True)
@@ -67,7 +67,7 @@ def _scan_text(data, lo, hi, n, power, ring_hash, ring_start, table, shift, bits
             if i >= hi:
                 break
             c = classes[data[i]]
-        word = fmix64_jit(word ^ np.uint64(i - start))
+        word = (word ^ np.uint64(i - start)) * _WORD_MIX
         if count >= n:
             rolling = rolling - ring_hash[slot] * power
         rolling = rolling * _ROLL + word
