@@ -11,15 +11,18 @@ from rich.table import Table
 from codelake.lake import Lake
 from codelake.lake.lineage import LINEAGE_TABLE
 from codelake.lake.sql import connect
-from codelake.stages import CODE_STAGES, SHARD_STAGES
+from codelake.stages import BRANCHES, CODE_STAGES, SHARD_STAGES
 
 _DOC_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def find_doc_ids(lake: Lake, query: str) -> list[str]:
-    """doc ids matching a doc id, `repo/path` (e.g. `python/cpython-3.12/Lib/os.py`), or `repo_dir/path`."""
+    """doc ids matching a doc id, `repo/path` (e.g. `python/cpython-3.12/Lib/os.py`), `repo_dir/path`, or a
+    page's URL (every fetch of it, kept or dropped)."""
     if _DOC_ID.match(query):
         return [query]
+    if "://" in query:
+        return _url_doc_ids(lake, query)
     con = connect(lake)
     try:
         sources = []
@@ -39,15 +42,44 @@ def find_doc_ids(lake: Lake, query: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def _url_doc_ids(lake: Lake, url: str) -> list[str]:
+    con = connect(lake)
+    try:
+        sources = []
+        if lake.exists("web_pages"):
+            sources.append("SELECT doc_id, url FROM web_pages")
+        if lake.exists(LINEAGE_TABLE):
+            sources.append("SELECT doc_id, path AS url FROM lineage WHERE stage = 'web_pages'")
+        if not sources:
+            return []
+        rows = con.execute(f"SELECT DISTINCT doc_id FROM ({' UNION ALL '.join(sources)}) WHERE url = $q ORDER BY doc_id", {"q": url}).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows]
+
+
+def _branch_of(con, lake: Lake, doc: str) -> str:
+    """The branch whose first stage saw the document (kept or dropped there)."""
+    for branch, (stages, _) in BRANCHES.items():
+        first = stages[0]
+        if lake.exists(first) and con.execute(f'SELECT 1 FROM "{first}" WHERE doc_id = $d LIMIT 1', {"d": doc}).fetchone():
+            return branch
+        if lake.exists(LINEAGE_TABLE) and con.execute("SELECT 1 FROM lineage WHERE stage = $s AND doc_id = $d LIMIT 1", {"s": first, "d": doc}).fetchone():
+            return branch
+    return "code"
+
+
 def trace(lake: Lake, doc: str) -> list[dict]:
-    """One entry per stage: kept, dropped/changed (with reason and detail), or not reached."""
+    """One entry per stage of the document's branch (code or web): kept, dropped/changed (with reason and
+    detail), or not reached; then where its tokens went in the training shards."""
     con = connect(lake)
     steps: list[dict] = []
     try:
-        for stage in CODE_STAGES:
+        stages, (group, name, dump) = BRANCHES[_branch_of(con, lake, doc)]
+        for stage in stages:
             if not lake.exists(stage):
                 break
-            kept = con.execute(f'SELECT repo, path, dump FROM "{stage}" WHERE doc_id = $d LIMIT 1', {"d": doc}).fetchone()
+            kept = con.execute(f'SELECT "{group}", "{name}", "{dump}" FROM "{stage}" WHERE doc_id = $d LIMIT 1', {"d": doc}).fetchone()
             decisions = []
             if lake.exists(LINEAGE_TABLE):
                 decisions = con.execute(
