@@ -24,7 +24,8 @@ def lake(tmp_path) -> Lake:
 def sandbox() -> Sandbox:
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap not installed: run `make sandbox-deps`")
-    return Sandbox(limits=SandboxLimits(wall_seconds=3, cpu_seconds=2, memory_bytes=512 << 20), isolation="bwrap")
+    # wall below cpu: a loop always ends by the wall clock (status timeout), loaded machine or not
+    return Sandbox(limits=SandboxLimits(wall_seconds=3, cpu_seconds=30, memory_bytes=512 << 20), isolation="bwrap")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ ANNEALING = [algorithmic_corpus, synthetic_snippets, code_textbooks, annealing_m
 def _materialize(lake, llm: LLMResource, selection):
     resources = {
         "lake": LakeResource(root=str(lake.root)), "duckdb": LakeDuckDBResource(), "llm": llm,
-        "sandbox": SandboxResource(wall_seconds=3, cpu_seconds=2),
+        "sandbox": SandboxResource(wall_seconds=3, cpu_seconds=30),  # a loop ends by the wall clock: status timeout
     }
     result = materialize([code_corpus, *ANNEALING], selection=selection, resources=resources, instance=DagsterInstance.ephemeral())
     assert result.success
