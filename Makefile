@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)/.codelake/dagster
 export CODELAKE_HOME ?= $(CURDIR)/.codelake
 
-.PHONY: install demo test test-fast test-browser test-slurm browser-deps sandbox-deps slurm-deps ui bench bench-fuzzy lint clean
+.PHONY: install demo test test-fast test-browser test-slurm browser-deps sandbox-deps slurm-deps ui bench bench-fuzzy bench-web lint clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -70,6 +70,17 @@ bench: install
 
 bench-fuzzy: .venv-bench/.installed
 	.venv-bench/bin/python -m bench.fuzzy_dedup --preset jaccard-0.8 --preset datatrove --preset refinecode
+
+# The web benchmark runs datatrove's WarcReader -> Trafilatura -> FastTextClassifierFilter in .venv-bench. That
+# filter accepts `fasttext` only from fasttext-numpy2-wheel (which fails at training, not at predicting with
+# codelake's model; bench.web checks its scores against fasttext-community's), so .venv-bench swaps the build.
+.venv-bench/.web-installed: .venv-bench/.installed
+	.venv-bench/bin/python -m pip uninstall -q -y fasttext-community
+	.venv-bench/bin/python -m pip install -q --force-reinstall --no-deps fasttext-numpy2-wheel==0.9.2
+	touch $@
+
+bench-web: install .venv-bench/.web-installed
+	$(PY) -m bench.web --peer-python .venv-bench/bin/python
 
 clean:
 	rm -rf .codelake
