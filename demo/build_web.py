@@ -101,7 +101,11 @@ def _exchange(writer: WARCWriter, url: str, status: str, headers: list, body: by
     writer.write_record(writer.create_warc_record(url, "request", http_headers=request, warc_headers_dict={"WARC-Date": date}))
     length = [] if ("Transfer-Encoding", "chunked") in headers else [("Content-Length", str(len(body)))]
     http = StatusAndHeaders(status, headers + length, protocol="HTTP/1.1")
-    writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http, warc_headers_dict={"WARC-Date": date}))
+    # Common Crawl names each payload's media type; readers filter on it (datatrove's WarcReader sniffs with
+    # libmagic without it, which calls XHTML pages text/xml and skips them)
+    identified = {"WARC-Identified-Payload-Type": dict(headers)["Content-Type"].split(";")[0]}
+    writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http,
+                                                  warc_headers_dict={"WARC-Date": date, **identified}))
     writer.write_record(writer.create_warc_record(url, "metadata", payload=io.BytesIO(b"fetchTimeMs: 42\r\n"),
                                                   warc_content_type="application/warc-fields", warc_headers_dict={"WARC-Date": date}))
     return 3
