@@ -73,6 +73,11 @@ def die_with_owner(owner: int) -> None:
     threading.Thread(target=_exit_when_gone, args=(owner,), name="codelake-owner-watch", daemon=True).start()
 
 
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of worker processes that end with this process, however it ends."""
+    return ProcessPoolExecutor(workers, initializer=die_with_owner, initargs=(os.getpid(),))
+
+
 def ordered_map(
     fn: Callable[[Any], R],
     items: Iterable[tuple[C, Any]],
@@ -90,7 +95,7 @@ def ordered_map(
     if threads:
         pool = ThreadPoolExecutor(workers, thread_name_prefix="codelake-worker")
     else:
-        pool = ProcessPoolExecutor(workers, initializer=die_with_owner, initargs=(os.getpid(),))
+        pool = process_pool(workers)
     with pool:
         in_flight: deque = deque()
         for context, argument in items:

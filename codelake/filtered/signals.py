@@ -16,6 +16,7 @@ the same values with plain per-file Python loops; the patterns are shared (patte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -26,7 +27,10 @@ from codelake.filtered import kernels as K
 from codelake.filtered import patterns as P
 from codelake.filtered.profiles import CODE_PROFILES, comment_style, profile_for
 from codelake.filtered.registry import SIGNALS
-from codelake.filtered.signals_python import python_ast_counts
+from codelake.filtered.signals_python import python_counts_many
+
+# Python texts -> their parse counts (signals_python.python_counts), one per text, in order.
+PythonCounter = Callable[[list[str]], list]
 
 I = "_i"
 _DTYPES = {"float": pl.Float64, "bool": pl.Boolean}
@@ -203,9 +207,9 @@ def _ext() -> pl.Expr:
     return pl.when(base.str.contains(".", literal=True)).then(base.str.split(".").list.last()).otherwise(pl.lit(""))
 
 
-def _ast_frame(part: pl.DataFrame) -> pl.DataFrame:
-    """One ast.parse per Python file (the only per-file Python step): counts for the python signals."""
-    counts = [python_ast_counts(t) for t in part["text"].to_list()]
+def _ast_frame(part: pl.DataFrame, counts_of: PythonCounter | None = None) -> pl.DataFrame:
+    """One parse per Python file (the only per-file Python step): counts for the python signals."""
+    counts = (counts_of or python_counts_many)(part["text"].to_list())
     return pl.DataFrame(
         {
             I: part[I],
@@ -406,8 +410,10 @@ def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
 # ---------------------------------------------------------------- entry point
 
 
-def compute_signals(frame) -> pl.DataFrame:
-    """doc_id, profile + every signal of registry.SIGNALS (null where it does not apply)."""
+def compute_signals(frame, python_counts: PythonCounter | None = None) -> pl.DataFrame:
+    """doc_id, profile + every signal of registry.SIGNALS (null where it does not apply). `python_counts`
+    maps the Python files' texts to their parse counts (default: signals_python.python_counts_many on a
+    thread of this process; filter_signals passes one that runs in worker processes)."""
     df = frame if isinstance(frame, pl.DataFrame) else pl.from_arrow(frame)
     for col in ("doc_id", "language", "text"):
         if col not in df.columns:
@@ -432,11 +438,11 @@ def compute_signals(frame) -> pl.DataFrame:
     if text_rows.height:
         result = result.join(_doc_signals(text_rows), on=I, how="left")
     if code_rows.height:
-        # ast.parse holds the GIL but Polars releases it: parse the Python files on a second thread
-        # while the vectorized work runs.
+        # The parse holds the GIL (or waits on worker processes) while Polars releases it: parse the
+        # Python files on a second thread while the vectorized work runs.
         python_rows = code_rows.filter(pl.col("profile") == "python").select(I, "text")
         with ThreadPoolExecutor(max_workers=1) as pool:
-            future = pool.submit(_ast_frame, python_rows) if python_rows.height else None
+            future = pool.submit(_ast_frame, python_rows, python_counts) if python_rows.height else None
             result = result.join(_code_signals(code_rows, future), on=I, how="left")
     columns = []
     for name, (kind, _) in SIGNALS.items():

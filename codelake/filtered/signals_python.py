@@ -1,6 +1,9 @@
-"""Python-`ast` parse signals (REFINECODE.md §3.2, `qsc_codepython_`): one parse per Python file.
+"""Python parse signals (REFINECODE.md §3.2, `qsc_codepython_`): one parse per Python file.
 
 Shared by the vectorized signal step and the reference: a parse cannot be vectorized, so both pay it.
+`python_counts_many` is the unit of work filter_signals sends to its worker processes, off the GIL the
+Polars threads need (tree-sitter was measured too: its Python grammar parses no faster than CPython's
+parser builds the AST, and it accepts Python 2 and 3.12 syntax that `ast` refuses).
 """
 
 from __future__ import annotations
@@ -12,8 +15,12 @@ import warnings
 # CPython 3.11's AST constructor keeps one recursion-depth counter per interpreter, so two threads parsing
 # at once can fail with "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905; seen
 # when filter_signals ran two batches on threads). The parse holds the GIL anyway: serializing it costs
-# no parallelism.
+# no parallelism. filter_signals parses in worker processes, one thread each: the lock is never contended.
 _PARSE_LOCK = threading.Lock()
+
+
+def python_counts_many(texts: list[str]) -> list[dict | None]:
+    return [python_ast_counts(t) for t in texts]
 
 
 def python_ast_counts(text: str) -> dict | None:

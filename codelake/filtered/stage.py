@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor
+from functools import partial
 
 import polars as pl
 import pyarrow as pa
@@ -17,10 +19,11 @@ import pyarrow as pa
 from codelake.filtered.decide import decide, per_rule_stats
 from codelake.filtered.registry import SIGNALS
 from codelake.filtered.rules import RuleSet, load_rules
-from codelake.filtered.signals import compute_signals
+from codelake.filtered.signals import PythonCounter, compute_signals
+from codelake.filtered.signals_python import python_counts_many
 from codelake.lake import Lake, LineageSpool
 from codelake.lake.sql import connect
-from codelake.parallel import ordered_map
+from codelake.parallel import ordered_map, process_pool
 from codelake.report import StageReport
 from codelake.schemas import DOC_METADATA_COLUMNS
 from codelake.transformed.stage import TRANSFORMED_SCHEMA
@@ -37,19 +40,43 @@ SIGNALS_SCHEMA = pa.schema(
 )
 
 
-def _signals_of(batch: pa.RecordBatch) -> pa.Table:
+def _signals_of(batch: pa.RecordBatch, python_counts: PythonCounter | None = None) -> pa.Table:
     frame = pl.from_arrow(batch)
-    signals = compute_signals(frame).join(frame.select("doc_id", *_LOCATION), on="doc_id", how="left")
+    signals = compute_signals(frame, python_counts).join(frame.select("doc_id", *_LOCATION), on="doc_id", how="left")
     return signals.select(SIGNALS_SCHEMA.names).to_arrow().cast(SIGNALS_SCHEMA)
+
+
+def _counts_in(pool: Executor, workers: int) -> PythonCounter:
+    """Python parse counts computed by `pool`'s processes, the texts cut in `workers` slices: the parse
+    holds a GIL, their GIL, not the one the Polars threads need."""
+
+    def counts(texts: list[str]) -> list:
+        n = max(1, min(workers, len(texts) // 8))
+        slices = [texts[i::n] for i in range(n)]
+        results = list(pool.map(python_counts_many, slices))
+        out: list = [None] * len(texts)
+        for i, part in enumerate(results):
+            out[i::n] = part
+        return out
+
+    return counts
 
 
 def compute_signals_parallel(batches: Iterable[pa.RecordBatch], workers: int = 2) -> Iterator[pa.Table]:
     """Signals (SIGNALS_SCHEMA) of each batch (doc_id, dump, repo, path, language, size, text), in order,
-    computed by `workers` threads: Polars and the numba kernels release the GIL, and threads spare what
-    processes cost here (spawning, since Polars must not be forked, each worker loading numba, pickling the
-    texts), which made two processes slower than one."""
-    for _, table in ordered_map(_signals_of, ((None, b) for b in batches), workers, threads=True):
-        yield table
+    computed by `workers` threads (Polars and the numba kernels release the GIL; threads spare spawning
+    processes that each load numba, and pickling every text); the Python files' parse, which holds the
+    GIL, runs in `workers` processes (only those texts travel). They are forked before this stage's Polars
+    work starts and never touch Polars (a child forked while Polars runs must not use it)."""
+    if workers <= 1:
+        for batch in batches:
+            yield _signals_of(batch)
+        return
+    with process_pool(workers) as pool:
+        list(pool.map(python_counts_many, [[]] * workers))  # fork every worker now
+        work = partial(_signals_of, python_counts=_counts_in(pool, workers))
+        for _, table in ordered_map(work, ((None, b) for b in batches), workers, threads=True):
+            yield table
 
 
 def run_filter_signals(
