@@ -1,24 +1,41 @@
 """Web benchmark: read + extract + classify the demo crawl, codelake against datatrove's web pipeline.
 
-    python -m bench.web [--workdir DIR] [--workers 2]
+    python -m bench.web [--workdir DIR] [--workers 2] [--repeats 3] [--model-lake LAKE]
+    make bench-web     # the same, with datatrove's side in .venv-bench
 
-Both sides run over the same .warc.gz files in the same run with the same fastText model (trained here
-on raw page text of the crawl, code packages against the rest):
-- codelake: `codelake.warc.records.read_warc` (fastwarc) → `web_pages.pages.judge_response` (HTTP,
-  codings, charset) → `web_text.extract.extract_page` (resiliparse) → fastText, one process per file.
-- datatrove: `WarcReader` → `Trafilatura` → `FastTextClassifierFilter` in a `LocalPipelineExecutor`,
-  one task per file, the same number of workers. It needs trafilatura + lxml_html_clean
-  (bench/requirements-peers.txt, installed into .venv-bench, never the project venv).
-`<pre>` kept: the share of characters of the pages' `<pre>` lines (whitespace collapsed) found in the
-extracted text. Prints pages/s, MB/s (WARC bytes) and the ratio, and writes bench/results/web-*.json.
+The demo crawl (demo/build_web.py, one .warc.gz per Debian documentation package) is read by both sides
+in the same run, with the same fastText model: the last round's model of codelake's own recall
+(`code_web_recall_rounds`), from a lake that ran the recall on this crawl (`--model-lake`), or else
+from web_pages -> web_text -> code_web_recall run here into a scratch lake first.
+
+- codelake: `codelake.warc.records.read_warc` (fastwarc) -> `web_pages.pages.judge_response` (HTTP,
+  codings, charset) -> `web_text.extract.extract_page` (resiliparse) -> the round's classifier (BPE
+  pretokenized, as code_web_recall scores pages) -> JSON lines; one process per WARC file.
+- datatrove: `WarcReader` -> `Trafilatura` -> `FastTextClassifierFilter` (the same model file; it has no
+  pretokenizer, so it scores raw text) -> `JsonlWriter` in a `LocalPipelineExecutor`, one task per file,
+  the same number of workers. It runs under --peer-python (.venv-bench): datatrove's filter insists on
+  the `fasttext-numpy2-wheel` distribution, which the project venv does not hold (it has
+  fasttext-community). That the two builds score alike is checked here: every datatrove score is
+  recomputed with fasttext-community on the same string.
+
+The sides run alternately, `--repeats` times each, each run a subprocess measured by
+`bench.ingest.run_measured`; medians are reported. Pages: the crawl's HTML pages with status 200
+(the same number for both sides, so pages/s compare the same work); MB: the WARC files' bytes.
+`<pre>` kept: of every `<pre>` line of the pages (DOM text by resiliparse's HTML5 parser, whitespace
+collapsed, empty lines left out), the share of characters whose line appears in the side's extracted
+text. Peak memory: codelake's side on the crawl and on a crawl 4x larger (each WARC file's records
+four times over, so each worker's file is 4x longer). Results also go to bench/results/web-*.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import os
 import re
-import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,8 +43,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DIR = ROOT / "bench" / "results"
 _SPACE = re.compile(r"\s+")
+_SCORE_BATCH = 256
+TARGET_RATIO, TARGET_PRE_KEPT, TARGET_MEMORY_RATIO = 20.0, 0.98, 1.3
 
+
+# --- what is measured -------------------------------------------------------------------------------
 
 def pre_lines(html: str) -> list[str]:
     from resiliparse.parse.html import HTMLTree
@@ -39,21 +61,143 @@ def pre_lines(html: str) -> list[str]:
     return [line for line in lines if line]
 
 
-def pre_kept(pages: list[tuple[str, str]]) -> float:
-    """pages: (html, extracted text). Share of <pre> characters whose line is found in the text."""
+def pre_kept(pages: list[tuple[str, str]]) -> tuple[float, int]:
+    """pages: (html, extracted text). Share of <pre> characters whose line is found in the text, and
+    how many <pre> characters there were."""
     total = kept = 0
     for html, text in pages:
         flat = _SPACE.sub(" ", text)
         for line in pre_lines(html):
             total += len(line)
             kept += len(line) if line in flat else 0
-    return kept / total if total else 1.0
+    return (kept / total if total else 1.0), total
 
 
-def _codelake_file(args: tuple[str, str, str]) -> dict:
-    path, name, model_path = args
-    import fasttext
+def crawl_pages(files: list[Path]) -> dict[str, str]:
+    """url -> decoded HTML of every page codelake keeps from the crawl (HTML, status 200)."""
+    from codelake.warc.records import ResponseRecord, read_warc
+    from codelake.web_pages.pages import judge_response
+    from codelake.web_pages.rules import WebIngestRules
 
+    rules, pages = WebIngestRules.load(), {}
+    for path in files:
+        for event in read_warc(path, path.name, rules.max_record_bytes, rules.verify_block_digest):
+            if isinstance(event, ResponseRecord):
+                decision = judge_response(event, "bench", rules)
+                if decision.row is not None:
+                    pages[event.url] = decision.row["html"]
+    return pages
+
+
+def scaled_crawl(files: list[Path], dest: Path, factor: int) -> list[Path]:
+    """Each WARC file with its records `factor` times over (gzip members concatenate into one stream)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    out = []
+    for path in files:
+        target = dest / path.name
+        with open(target, "wb") as f:
+            for _ in range(factor):
+                with open(path, "rb") as src:
+                    shutil.copyfileobj(src, f)
+        out.append(target)
+    return out
+
+
+class TreeCPU:
+    """CPU seconds (user + system) used by this process's descendants while the block runs: every
+    descendant's cpu_times, polled every POLL_S, the last sample of each process summed (a process's final
+    POLL_S can be missed). Load-independent where wall clock on a shared machine is not; it covers
+    processes a forkserver starts (datatrove's workers), which GNU time's rusage would not."""
+
+    POLL_S = 0.02
+
+    def __enter__(self) -> TreeCPU:
+        import threading
+
+        self._seen: dict[tuple[int, float], float] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def _poll(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while True:
+            for p in me.children(recursive=True):
+                try:
+                    t = p.cpu_times()
+                    self._seen[(p.pid, p.create_time())] = t.user + t.system
+                except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+                    pass
+            if self._done.wait(self.POLL_S):
+                return
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self._seen.values())
+
+
+# --- the model: the last round of codelake's recall -------------------------------------------------
+
+def recall_model(lake_root: Path, out: Path) -> dict:
+    """The last round's model and tokenizer of `code_web_recall_rounds` in a lake, written as files."""
+    from codelake.lake import Lake
+    from codelake.lake.sql import connect
+    from codelake.web_recall import RECALL_ROUNDS_TABLE
+
+    con = connect(Lake(lake_root))
+    try:
+        row = con.execute(f"SELECT round, model, tokenizer, model_sha256 FROM {RECALL_ROUNDS_TABLE} "
+                          "ORDER BY recall_version DESC, round DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    if row is None:
+        raise SystemExit(f"{lake_root}: {RECALL_ROUNDS_TABLE} holds no round")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "model.bin").write_bytes(row[1])
+    (out / "tokenizer.json").write_text(row[2], encoding="utf-8")
+    return {"model": out / "model.bin", "tokenizer": out / "tokenizer.json", "round": row[0], "sha256": row[3], "lake": str(lake_root)}
+
+
+def run_recall(dump: Path, lake_root: Path, workers: int) -> None:
+    """web_pages -> web_text -> code_web_recall on the crawl, into a scratch lake."""
+    from codelake.lake import Lake
+    from codelake.web_pages import run_web_pages
+    from codelake.web_recall import run_code_web_recall
+    from codelake.web_text import run_web_text
+
+    lake = Lake(lake_root)
+    run_web_pages(lake, dump)
+    run_web_text(lake, workers=workers)
+    run_code_web_recall(lake)
+
+
+# --- codelake's side --------------------------------------------------------------------------------
+
+_classifiers: dict = {}  # per worker process: (model, tokenizer) paths -> RoundModel
+
+
+def _classifier(model_path: str, tokenizer_path: str):
+    key = (model_path, tokenizer_path)
+    if key not in _classifiers:
+        import fasttext
+        from tokenizers import Tokenizer
+
+        from codelake.web_recall.classifier import RoundModel
+
+        _classifiers[key] = RoundModel(Tokenizer.from_file(tokenizer_path), fasttext.load_model(model_path), b"", "")
+    return _classifiers[key]
+
+
+def _codelake_file(args: tuple[str, str, str, str, int]) -> int:
+    """One WARC file: pages read, decoded, extracted and scored, written as JSON lines to `out`."""
+    path, model_path, tokenizer_path, out, text_chars = args
     from codelake.warc.records import ResponseRecord, read_warc
     from codelake.web_pages.pages import judge_response
     from codelake.web_pages.rules import WebIngestRules
@@ -61,34 +205,50 @@ def _codelake_file(args: tuple[str, str, str]) -> dict:
     from codelake.web_text.rules import WebTextRules
 
     ingest, text_rules = WebIngestRules.load(), WebTextRules.load()
-    model = fasttext.load_model(model_path)
-    pages, samples = 0, []
-    for event in read_warc(path, name, ingest.max_record_bytes, ingest.verify_block_digest):
-        if not isinstance(event, ResponseRecord):
-            continue
-        decision = judge_response(event, "bench", ingest)
-        if decision.row is None:
-            continue
-        html = decision.row["html"]
-        text = extract_page(html, text_rules)["text"]
-        model.predict(text.replace("\n", " ")[:10000])
-        pages += 1
-        if pages % 10 == 0:
-            samples.append((html, text))
-    return {"pages": pages, "samples": samples}
+    classifier = _classifier(model_path, tokenizer_path)
+    pages, batch = 0, []
+
+    def flush(f) -> None:
+        for (url, text), score in zip(batch, classifier.scores([text[:text_chars] for _, text in batch])):
+            f.write(json.dumps({"url": url, "score": score, "text": text}) + "\n")
+        batch.clear()
+
+    with open(out, "w", encoding="utf-8") as f:
+        for event in read_warc(path, Path(path).name, ingest.max_record_bytes, ingest.verify_block_digest):
+            if not isinstance(event, ResponseRecord):
+                continue
+            decision = judge_response(event, "bench", ingest)
+            if decision.row is None:
+                continue
+            batch.append((event.url, extract_page(decision.row["html"], text_rules)["text"]))
+            pages += 1
+            if len(batch) >= _SCORE_BATCH:
+                flush(f)
+        flush(f)
+    return pages
 
 
-def run_codelake(files: list[Path], model: Path, workers: int) -> dict:
+def run_codelake(files: list[Path], model: Path, tokenizer: Path, workers: int, out: Path) -> dict:
+    """codelake's read + extract + classify over `files`, one process per file; JSON lines under `out`."""
     from codelake.parallel import ordered_map
+    from codelake.web_recall.rules import RecallRules
 
+    out.mkdir(parents=True, exist_ok=True)
+    text_chars = RecallRules.load().text_chars
+    # As in the engine's stages, the process that forks the workers has the engine imported: they inherit it
+    for module in ("fasttext", "tokenizers", "codelake.warc.records", "codelake.web_pages.pages", "codelake.web_text.extract"):
+        importlib.import_module(module)
+    items = ((f, (str(f), str(model), str(tokenizer), str(out / f"{f.name}.jsonl"), text_chars)) for f in files)
     started = time.perf_counter()
-    pages, samples = 0, []
-    for _, result in ordered_map(_codelake_file, ((f, (str(f), f.name, str(model))) for f in files), workers):
-        pages += result["pages"]
-        samples += result["samples"]
-    seconds = time.perf_counter() - started
-    return {"pages": pages, "seconds": seconds, "pre_kept": pre_kept(samples)}
+    pages = sum(result for _, result in ordered_map(_codelake_file, items, workers))
+    return {"pages": pages, "seconds": time.perf_counter() - started}
 
+
+def read_jsonl(folder: Path) -> list[dict]:
+    return [json.loads(line) for f in sorted(folder.glob("*.jsonl")) for line in f.open(encoding="utf-8")]
+
+
+# --- datatrove's side (run under the peer interpreter) ----------------------------------------------
 
 _DATATROVE = """
 import json, sys, time
@@ -99,98 +259,206 @@ from datatrove.pipeline.filters import FastTextClassifierFilter
 from datatrove.pipeline.writers import JsonlWriter
 folder, model, out, workers, tasks = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 started = time.perf_counter()
+# keep_labels ("code", 0.0): every page with text is scored and kept, so its text and score can be checked
 LocalPipelineExecutor(pipeline=[WarcReader(folder, glob_pattern="*.warc.gz"), Trafilatura(timeout=10),
-    FastTextClassifierFilter(model, keep_labels=("code", 0.0)), JsonlWriter(out, compression=None)],
+    FastTextClassifierFilter(model, keep_labels=("code", 0.0)), JsonlWriter(out + "/docs", compression=None)],
     tasks=tasks, workers=workers, logging_dir=out + "/logs").run()
 print(json.dumps({"seconds": time.perf_counter() - started}))
 """
 
 
-def run_datatrove(folder: Path, model: Path, workers: int, tasks: int, out: Path, python: str, env: dict) -> dict | None:
-    result = subprocess.run([python, "-c", _DATATROVE, str(folder), str(model), str(out), str(workers), str(tasks)],
-                            capture_output=True, text=True, cwd=ROOT, env=env)
-    if result.returncode != 0:
-        print(f"datatrove side failed (needs trafilatura + lxml_html_clean: make .venv-bench):\n{result.stderr[-2000:]}")
-        return None
-    seconds = json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
-    docs = [json.loads(line) for f in sorted(out.glob("*.jsonl")) for line in f.open(encoding="utf-8")]
-    return {"pages": len(docs), "seconds": seconds, "texts": {d["metadata"].get("url"): d["text"] for d in docs}}
+def run_datatrove(folder: Path, model: Path, workers: int, tasks: int, out: Path, python: str):
+    """A measured subprocess; fresh `out` each time (the executor skips tasks its logs mark done)."""
+    from bench.ingest import run_measured
+
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    env = {**os.environ, "PYTHONPATH": ""}
+    with TreeCPU() as cpu:
+        measured = run_measured([os.path.abspath(python), "-c", _DATATROVE, str(folder), str(model), str(out), str(workers), str(tasks)], cwd=out, env=env)
+    seconds = json.loads(measured.stdout.strip().splitlines()[-1])["seconds"]
+    return {"seconds": seconds, "cpu_s": cpu.seconds, "peak_rss": measured.peak_rss}
 
 
-def train_model(files: list[Path], workdir: Path) -> Path:
-    """A fastText model on raw page text (code packages against the rest), used by both sides."""
+def datatrove_stats(out: Path) -> dict:
+    """Documents read and timeouts, from the executor's merged stats."""
+    stats = json.loads((out / "logs" / "stats.json").read_text())
+    found = {}
+    for step in stats:
+        name, counters = step.get("name", ""), step.get("stats", {})
+        if "Warc" in name:
+            found["read"] = counters.get("documents", {}).get("total", counters.get("documents"))
+        if "Trafilatura" in name:
+            found["timeouts"] = counters.get("timeout", {}).get("total", 0) if isinstance(counters.get("timeout"), dict) else counters.get("timeout", 0)
+    return found
+
+
+_PEER_FASTTEXT = """
+import importlib.metadata as md
+print(" ".join(f"{d}=={md.version(d)}" for d in ("fasttext-numpy2-wheel", "fasttext-community", "fasttext")
+               if any(x.metadata["Name"].lower() == d for x in md.distributions())))
+"""
+
+
+def fasttext_agreement(model: Path, docs: list[dict]) -> dict:
+    """datatrove's scores (FastTextClassifierFilter, DOCUMENT mode: one prediction of the stripped text
+    with newlines removed) against fasttext-community's on the same strings, same model file."""
     import fasttext
 
-    from codelake.warc.domains import normalized_host, registered_domain
-    from codelake.warc.records import ResponseRecord, read_warc
-    from codelake.web_pages.pages import judge_response
-    from codelake.web_pages.rules import WebIngestRules
-    from codelake.web_text.extract import extract_page
-    from codelake.web_text.rules import WebTextRules
-    from demo.build_web import labels
-
-    truth, ingest, text_rules = labels(), WebIngestRules.load(), WebTextRules.load()
-    lines = []
-    for path in files:
-        for event in read_warc(path, path.name, ingest.max_record_bytes):
-            if isinstance(event, ResponseRecord) and len(lines) < 40 * len(files) * 10:
-                decision = judge_response(event, "bench", ingest)
-                if decision.row is not None and hash(event.url) % 4 == 0:
-                    label = "code" if truth.get(registered_domain(normalized_host(event.url))) else "other"
-                    lines.append(f"__label__{label} " + extract_page(decision.row["html"], text_rules)["text"].replace("\n", " ").lower()[:5000])
-    (workdir / "train.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    model = fasttext.train_supervised(str(workdir / "train.txt"), epoch=10, lr=0.5, dim=32, bucket=50000, wordNgrams=2, thread=2, verbose=0)
-    model.save_model(str(workdir / "model.bin"))
-    return workdir / "model.bin"
+    ft = fasttext.load_model(str(model))
+    worst, disagree = 0.0, 0
+    for doc in docs:
+        labels, probs = ft.predict(doc["text"].strip().replace("\n", ""), k=-1)
+        ours = dict(zip(labels, (float(p) for p in probs)))
+        theirs = {k: v for k, v in doc["metadata"].items() if k.startswith("__label__")}
+        worst = max([worst] + [abs(ours.get(k, 0.0) - v) for k, v in theirs.items()])
+        disagree += max(ours, key=ours.get) != max(theirs, key=theirs.get)
+    return {"pages": len(docs), "max_abs_diff": worst, "top_label_disagreements": disagree}
 
 
-def main() -> int:
-    import os
+# --- the run ----------------------------------------------------------------------------------------
 
+def measure_codelake(files: list[Path], model: dict, workers: int, out: Path) -> dict:
+    """codelake's side as its own measured subprocess (`python -m bench.web --codelake-run ...`)."""
+    from bench.ingest import run_measured
+
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-m", "bench.web", "--codelake-run", "--workers", str(workers), "--model", str(model["model"]),
+           "--tokenizer", str(model["tokenizer"]), "--out", str(out), *map(str, files)]
+    with TreeCPU() as cpu:
+        measured = run_measured(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = json.loads(measured.stdout.strip().splitlines()[-1])
+    return {**result, "cpu_s": cpu.seconds, "peak_rss": measured.peak_rss}
+
+
+def _median(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def summarize(megabytes: float, pages: int, ours: list[dict], theirs: list[dict], ours_4x: list[dict]) -> dict:
+    row = {"warc_mb": round(megabytes, 2), "pages": pages, "repeats": len(ours)}
+    s = _median(ours, "seconds")
+    row.update(codelake_s=round(s, 2), codelake_pages_per_s=round(pages / s, 1), codelake_mb_per_s=round(megabytes / s, 2),
+               codelake_s_runs=[round(r["seconds"], 2) for r in ours], codelake_cpu_s=round(_median(ours, "cpu_s"), 2),
+               codelake_pages_per_cpu_s=round(pages / _median(ours, "cpu_s"), 1),
+               codelake_peak_rss_mb=round(_median(ours, "peak_rss") / 2**20, 1))
+    if ours_4x:
+        row.update(codelake_4x_pages=ours_4x[0]["pages"], codelake_4x_s=round(_median(ours_4x, "seconds"), 2),
+                   codelake_4x_peak_rss_mb=round(_median(ours_4x, "peak_rss") / 2**20, 1))
+        row["memory_ratio_4x"] = round(row["codelake_4x_peak_rss_mb"] / row["codelake_peak_rss_mb"], 3)
+    if theirs:
+        t = _median(theirs, "seconds")
+        row.update(datatrove_s=round(t, 2), datatrove_pages_per_s=round(pages / t, 2), datatrove_mb_per_s=round(megabytes / t, 3),
+                   datatrove_s_runs=[round(r["seconds"], 2) for r in theirs], datatrove_cpu_s=round(_median(theirs, "cpu_s"), 2),
+                   datatrove_pages_per_cpu_s=round(pages / _median(theirs, "cpu_s"), 2),
+                   datatrove_peak_rss_mb=round(_median(theirs, "peak_rss") / 2**20, 1))
+        row["ratio_pages_per_s"] = round(row["codelake_pages_per_s"] / row["datatrove_pages_per_s"], 1)
+        row["ratio_pages_per_cpu_s"] = round(row["codelake_pages_per_cpu_s"] / row["datatrove_pages_per_cpu_s"], 1)
+    return row
+
+
+def verdicts(row: dict) -> list[str]:
+    out = []
+    if "ratio_pages_per_s" in row:
+        out.append(f"pages/s ratio {row['ratio_pages_per_s']}x (target >= {TARGET_RATIO:g}x): {'PASS' if row['ratio_pages_per_s'] >= TARGET_RATIO else 'FAIL'}")
+        out.append(f"  (by CPU time: {row['ratio_pages_per_cpu_s']}x; load average {row.get('load_average', {}).get('median', '?')} on {os.cpu_count()} cores)")
+    out.append(f"codelake <pre> kept {row['codelake_pre_kept']} (target >= {TARGET_PRE_KEPT}): {'PASS' if row['codelake_pre_kept'] >= TARGET_PRE_KEPT else 'FAIL'}")
+    if "memory_ratio_4x" in row:
+        out.append(f"peak RSS 4x/1x {row['memory_ratio_4x']} (target <= {TARGET_MEMORY_RATIO}): {'PASS' if row['memory_ratio_4x'] <= TARGET_MEMORY_RATIO else 'FAIL'}")
+    return out
+
+
+def _codelake_run(args) -> int:
+    result = run_codelake([Path(f) for f in args.files], args.model, args.tokenizer, args.workers, args.out)
+    print(json.dumps(result))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
     from demo.build_web import DEMO_WEB_DUMP, build_demo_web
 
     parser = argparse.ArgumentParser(description="codelake vs datatrove: WARC read + extract + classify")
-    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--workdir", type=Path, help="keeps the crawl, the scratch lake and the outputs (default: a temp dir, removed)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--peer-python", default=str(ROOT / ".venv-bench/bin/python"), help="interpreter with datatrove + trafilatura")
-    parser.add_argument("--peer-path", default="", help="a folder with trafilatura installed (pip --target), added to the datatrove side's PYTHONPATH only")
-    args = parser.parse_args()
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each side, alternating; medians are reported")
+    parser.add_argument("--model-lake", type=Path, help="a lake whose code_web_recall ran on the demo crawl (e.g. .codelake/lake after make demo)")
+    parser.add_argument("--peer-python", default=str(ROOT / ".venv-bench/bin/python"), help="interpreter with datatrove's web dependencies")
+    parser.add_argument("--no-4x", action="store_true", help="skip the 4x crawl (peak memory)")
+    # internal: one measured run of codelake's side
+    parser.add_argument("--codelake-run", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--model", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--tokenizer", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.codelake_run:
+        return _codelake_run(args)
+
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="codelake-bench-web-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    load = [os.getloadavg()[0]]
     folder = build_demo_web(workdir / "landing", install=True)
     files = sorted(folder.glob("*.warc.gz"))
     megabytes = sum(f.stat().st_size for f in files) / 1e6
-    model = train_model(files, workdir)
-    ours = run_codelake(files, model, args.workers)
-    peer_python = args.peer_python if Path(args.peer_python).exists() else sys.executable
-    env = dict(os.environ)
-    if args.peer_path:
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), args.peer_path, env.get("PYTHONPATH", "")) if p)
-    peer = run_datatrove(folder, model, args.workers, len(files), workdir / "datatrove", peer_python, env)
-    row = {"dump": DEMO_WEB_DUMP, "warc_mb": round(megabytes, 1), "codelake_pages": ours["pages"], "codelake_s": round(ours["seconds"], 2),
-           "codelake_pages_per_s": round(ours["pages"] / ours["seconds"], 1), "codelake_mb_per_s": round(megabytes / ours["seconds"], 2),
-           "codelake_pre_kept": round(ours["pre_kept"], 4), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
-    if peer is not None:
-        from codelake.warc.records import ResponseRecord, read_warc
+    pages = crawl_pages(files)
+    if not args.model_lake:
+        lake_root = workdir / "lake"
+        if not (lake_root / "code_web_recall_rounds").exists():
+            print("running web_pages -> web_text -> code_web_recall on the crawl for the model ...", flush=True)
+            shutil.rmtree(lake_root, ignore_errors=True)
+            run_recall(folder, lake_root, args.workers)
+    model = recall_model(args.model_lake or workdir / "lake", workdir / "model")
+    print(f"model: round {model['round']} of {model['lake']} (sha256 {model['sha256'][:12]}), {len(pages)} pages, {megabytes:.1f} MB", flush=True)
+    files_4x = [] if args.no_4x else scaled_crawl(files, workdir / "crawl-4x" / DEMO_WEB_DUMP, 4)
+    peer = args.peer_python if Path(args.peer_python).exists() else None
+    if peer is None:
+        print(f"{args.peer_python} is missing (make .venv-bench/.web-installed): datatrove's side is skipped")
 
-        htmls = {}
-        for path in files:
-            for event in read_warc(path, path.name, 16 << 20):
-                if isinstance(event, ResponseRecord) and event.url in peer["texts"] and len(htmls) < ours["pages"] // 10:
-                    from codelake.web_pages.pages import judge_response
-                    from codelake.web_pages.rules import WebIngestRules
+    ours, theirs, ours_4x = [], [], []
+    for repeat in range(args.repeats):
+        ours.append(measure_codelake(files, model, args.workers, workdir / "out-codelake"))
+        load.append(os.getloadavg()[0])
+        print(f"[{repeat + 1}] codelake {ours[-1]['seconds']:.1f} s ({ours[-1]['cpu_s']:.1f} s CPU), peak {ours[-1]['peak_rss'] / 2**20:.0f} MB", flush=True)
+        if peer:
+            try:
+                theirs.append(run_datatrove(folder, model["model"], args.workers, len(files), workdir / "out-datatrove", peer))
+            except RuntimeError as e:
+                print(f"datatrove's side failed (make .venv-bench/.web-installed):\n{str(e)[-3000:]}")
+                peer = None
+            else:
+                load.append(os.getloadavg()[0])
+                print(f"[{repeat + 1}] datatrove {theirs[-1]['seconds']:.1f} s ({theirs[-1]['cpu_s']:.1f} s CPU), peak {theirs[-1]['peak_rss'] / 2**20:.0f} MB", flush=True)
+        if files_4x:
+            ours_4x.append(measure_codelake(files_4x, model, args.workers, workdir / "out-codelake-4x"))
+            load.append(os.getloadavg()[0])
+            print(f"[{repeat + 1}] codelake 4x {ours_4x[-1]['seconds']:.1f} s, peak {ours_4x[-1]['peak_rss'] / 2**20:.0f} MB", flush=True)
 
-                    decision = judge_response(event, "bench", WebIngestRules.load())
-                    if decision.row is not None:
-                        htmls[event.url] = decision.row["html"]
-        row.update({"datatrove_pages": peer["pages"], "datatrove_s": round(peer["seconds"], 2),
-                    "datatrove_pages_per_s": round(peer["pages"] / peer["seconds"], 1),
-                    "datatrove_pre_kept": round(pre_kept([(h, peer["texts"][u]) for u, h in htmls.items()]), 4)})
-        row["ratio_pages_per_s"] = round(row["codelake_pages_per_s"] / row["datatrove_pages_per_s"], 1)
+    row = {"dump": DEMO_WEB_DUMP, "model_round": model["round"], "model_sha256": model["sha256"], "workers": args.workers,
+           **summarize(megabytes, len(pages), ours, theirs, ours_4x)}
+    assert all(r["pages"] == len(pages) for r in ours), "codelake's side saw a different number of pages than the crawl holds"
+    mine = read_jsonl(workdir / "out-codelake")
+    row["codelake_pre_kept"], row["pre_chars"] = pre_kept([(pages[d["url"]], d["text"]) for d in mine])
+    row["codelake_pre_kept"] = round(row["codelake_pre_kept"], 4)
+    row["codelake_recalled"] = sum(d["score"] >= 0.5 for d in mine)
+    if theirs:
+        docs = read_jsonl(workdir / "out-datatrove" / "docs")
+        texts = {d["metadata"].get("url"): d["text"] for d in docs}
+        # pages datatrove dropped (no text) count as keeping none of their <pre> characters
+        kept, _ = pre_kept([(html, texts.get(url, "")) for url, html in pages.items()])
+        row.update(datatrove_docs_out=len(docs), datatrove_pre_kept=round(kept, 4), **{f"datatrove_{k}": v for k, v in datatrove_stats(workdir / "out-datatrove").items()})
+        row["datatrove_fasttext"] = subprocess.run([peer or args.peer_python, "-c", _PEER_FASTTEXT], capture_output=True, text=True).stdout.strip()
+        row["fasttext_agreement"] = fasttext_agreement(model["model"], docs)
+    row["load_average"] = {"min": round(min(load), 1), "median": round(statistics.median(load), 1), "max": round(max(load), 1)}
     for key, value in row.items():
-        print(f"{key:>24}: {value}")
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    (results / f"web-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json").write_text(json.dumps(row, indent=2))
+        print(f"{key:>26}: {value}")
+    for line in verdicts(row):
+        print(line)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"web-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+    path.write_text(json.dumps(row, indent=2))
+    print(f"results: {path}")
+    if not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
