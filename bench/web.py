@@ -259,6 +259,7 @@ from datatrove.pipeline.filters import FastTextClassifierFilter
 from datatrove.pipeline.writers import JsonlWriter
 folder, model, out, workers, tasks = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 started = time.perf_counter()
+# timeout=10 (default 1 s): no page is dropped for time (the slowest demo page takes ~2.3 s)
 # keep_labels ("code", 0.0): every page with text is scored and kept, so its text and score can be checked
 LocalPipelineExecutor(pipeline=[WarcReader(folder, glob_pattern="*.warc.gz"), Trafilatura(timeout=10),
     FastTextClassifierFilter(model, keep_labels=("code", 0.0)), JsonlWriter(out + "/docs", compression=None)],
@@ -344,6 +345,7 @@ def summarize(megabytes: float, pages: int, ours: list[dict], theirs: list[dict]
                codelake_peak_rss_mb=round(_median(ours, "peak_rss") / 2**20, 1))
     if ours_4x:
         row.update(codelake_4x_pages=ours_4x[0]["pages"], codelake_4x_s=round(_median(ours_4x, "seconds"), 2),
+                   codelake_4x_pages_per_s=round(ours_4x[0]["pages"] / _median(ours_4x, "seconds"), 1),
                    codelake_4x_peak_rss_mb=round(_median(ours_4x, "peak_rss") / 2**20, 1))
         row["memory_ratio_4x"] = round(row["codelake_4x_peak_rss_mb"] / row["codelake_peak_rss_mb"], 3)
     if theirs:
@@ -375,6 +377,7 @@ def _codelake_run(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from codelake.web_recall.rules import RecallRules
     from demo.build_web import DEMO_WEB_DUMP, build_demo_web
 
     parser = argparse.ArgumentParser(description="codelake vs datatrove: WARC read + extract + classify")
@@ -439,7 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     mine = read_jsonl(workdir / "out-codelake")
     row["codelake_pre_kept"], row["pre_chars"] = pre_kept([(pages[d["url"]], d["text"]) for d in mine])
     row["codelake_pre_kept"] = round(row["codelake_pre_kept"], 4)
-    row["codelake_recalled"] = sum(d["score"] >= 0.5 for d in mine)
+    threshold = RecallRules.load().recall_threshold
+    row["codelake_recalled"] = sum(d["score"] >= threshold for d in mine)
     if theirs:
         docs = read_jsonl(workdir / "out-datatrove" / "docs")
         texts = {d["metadata"].get("url"): d["text"] for d in docs}
