@@ -9,14 +9,8 @@ parser builds the AST, and it accepts Python 2 and 3.12 syntax that `ast` refuse
 from __future__ import annotations
 
 import ast
-import threading
-import warnings
+from codelake.python_ast import parse_python
 
-# CPython 3.11's AST constructor keeps one recursion-depth counter per interpreter, so two threads parsing
-# at once can fail with "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905; seen
-# when filter_signals ran two batches on threads). The parse holds the GIL anyway: serializing it costs
-# no parallelism. filter_signals parses in worker processes, one thread each: the lock is never contended.
-_PARSE_LOCK = threading.Lock()
 
 
 def python_counts_many(texts: list[str]) -> list[dict | None]:
@@ -26,9 +20,7 @@ def python_counts_many(texts: list[str]) -> list[dict | None]:
 def python_ast_counts(text: str) -> dict | None:
     """Counts from one `ast.parse`; None if the file does not parse with this interpreter's grammar."""
     try:
-        with _PARSE_LOCK, warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in old code
-            tree = ast.parse(text)
+        tree = parse_python(text)  # thread-safe (codelake.python_ast); filter_signals parses in worker processes
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     defs = simple = classes = class_assigns = 0

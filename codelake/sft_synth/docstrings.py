@@ -8,6 +8,7 @@ import warnings
 
 from codelake.sft_synth.rules import SynthRules
 from codelake.sft_synth.samples import seeded_rank, synth_row
+from codelake.python_ast import parse_python
 
 
 def docstring_samples(file: dict, rules: SynthRules) -> tuple[list[dict], str | None]:
@@ -17,7 +18,7 @@ def docstring_samples(file: dict, rules: SynthRules) -> tuple[list[dict], str | 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(file["text"])
+            tree = parse_python(file["text"])
     except (SyntaxError, ValueError, RecursionError):
         return [], "unparsable_file"
     lines = file["text"].split("\n")

@@ -7,12 +7,12 @@ downloaded); a parse with an ERROR or MISSING node fails, and the error names it
 
 from __future__ import annotations
 
-import ast
 import threading
-import warnings
 from dataclasses import dataclass
 
 from tree_sitter_language_pack import get_parser
+
+from codelake.python_ast import parse_python as parse_module
 
 _local = threading.local()
 
@@ -33,9 +33,7 @@ def _session_input(code: str) -> str | None:
 def parse_python(code: str) -> ParseResult:
     source = _session_input(code) or code
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences etc. are warnings, not parse errors
-            ast.parse(source)
+        parse_module(source)  # thread-safe; invalid escape sequences etc. are warnings, not parse errors
     except SyntaxError as err:
         return ParseResult(False, f"line {err.lineno}: {err.msg}")
     except (ValueError, RecursionError, MemoryError) as err:  # NUL bytes, absurd nesting

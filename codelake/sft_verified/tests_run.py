@@ -9,6 +9,7 @@ it exits 0 within the sandbox's limits.
 from __future__ import annotations
 
 import ast
+from codelake.python_ast import parse_python
 
 
 def _test_functions(tree: ast.Module) -> list[str]:
@@ -23,7 +24,7 @@ def checking_program(python_blocks: list[str], record_tests: list[str]) -> str |
     """The program checking an answer, or None when it carries no tests (blocks must already parse)."""
     code = "\n\n".join(python_blocks)
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except (SyntaxError, ValueError, RecursionError):
         return None
     asserts = any(isinstance(node, ast.Assert) for node in tree.body)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from codelake.synthetic_snippets.mine import unit_test_runner
 from codelake.synthetic_snippets.names import non_stdlib
+from codelake.python_ast import parse_python
 
 _CODE_BLOCK = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\r?\n(.*?)```", re.DOTALL | re.IGNORECASE)
 
@@ -31,7 +32,7 @@ def parse_answer(answer: str, min_asserts: int) -> GeneratedSnippet:
         return rejected("no_code_block", f"no ```python block in the answer ({len(answer)} characters)")
     code = max(blocks, key=len).strip() + "\n"
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError as err:
         return rejected("syntax_error", f"line {err.lineno}: {err.msg}")
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("test")]

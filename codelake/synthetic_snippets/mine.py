@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from codelake.synthetic_snippets.names import BUILTINS, bound_and_loaded, import_bindings, non_stdlib
+from codelake.python_ast import parse_python
 
 DOCTEST_RUNNER = """
 
@@ -72,7 +73,7 @@ def _example_nodes(examples: list[doctest.Example]) -> list[ast.AST] | None:
     nodes = []
     for example in examples:
         try:
-            nodes.append(ast.parse(example.source))
+            nodes.append(parse_python(example.source))
         except SyntaxError:
             return None
     return nodes
@@ -91,7 +92,7 @@ def _test_functions(tree: ast.Module, name: str) -> list[ast.FunctionDef]:
 def mine_candidates(text: str, max_function_chars: int = 4000) -> list[Candidate]:
     """Every candidate of one file, runnable or with the reason it is not."""
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except (SyntaxError, ValueError, RecursionError):
         return []
     lines = _LINE.findall(text)
