@@ -19,7 +19,8 @@ from web_pages -> web_text -> code_web_recall run here into a scratch lake first
   recomputed with fasttext-community on the same string.
 
 The sides run alternately, `--repeats` times each, each run a subprocess measured by
-`bench.ingest.run_measured`; medians are reported. Pages: the crawl's HTML pages with status 200
+`bench.ingest.run_measured` (wall, peak RSS) and `TreeCPU` (user + system seconds of its process tree, the
+figure a loaded machine moves least); medians are reported. Pages: the crawl's HTML pages with status 200
 (the same number for both sides, so pages/s compare the same work); MB: the WARC files' bytes.
 `<pre>` kept: of every `<pre>` line of the pages (DOM text by resiliparse's HTML5 parser, whitespace
 collapsed, empty lines left out), the share of characters whose line appears in the side's extracted
