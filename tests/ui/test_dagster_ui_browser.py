@@ -261,11 +261,6 @@ def _metadata_cell(key: str, *cells: str) -> str:
     return f"//tr[td[normalize-space()='{key}']]//tr[{inner}]"
 
 
-def _graph_node(name: str) -> str:
-    """XPath of an asset node drawn in the lineage graph (React nodes live in SVG foreignObjects)."""
-    return f"//*[local-name()='foreignObject'][.//*[normalize-space(text())='{name}']]"
-
-
 def test_lineage_graph_shows_every_group_and_each_group_every_asset(dagster_ui, browser, tmp_path):
     # The global lineage draws one node per group (code, web, annealing, sft, training); each group's own
     # lineage page draws its assets. Names only: status and checks are asserted on the asset pages below.
@@ -283,11 +278,11 @@ def test_lineage_graph_shows_every_group_and_each_group_every_asset(dagster_ui, 
             tmp_path,
             f"{dagster_ui}/locations/definitions/asset-groups/{group}",
             f"lineage-{group}",
-            xpaths=[_graph_node_shortened(name) for name in sorted(names)],
+            xpaths=[_graph_node(name) for name in sorted(names)],
         )
 
 
-def _graph_node_shortened(name: str) -> str:
+def _graph_node(name: str) -> str:
     """A graph node for `name`, also when the UI shortens a long name in the middle (`pretra…_checkpoint`)."""
     head, tail = name[:6], name[-8:]
     return f"//*[local-name()='foreignObject'][.//*[starts-with(normalize-space(text()), '{head}') and contains(text(), '{tail}')]]"
