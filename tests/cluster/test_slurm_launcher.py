@@ -82,4 +82,7 @@ def test_a_job_killed_with_scancel_fails_with_its_log_tail(slurm_cluster, traine
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     message = str(failure.event_specific_data.error)
-    assert f"slurm job {job_id} ended CANCELLED" in message and "--- last lines of" in message and f"slurm job {job_id} on" in message
+    assert f"slurm job {job_id} ended CANCELLED" in message and "--- last lines of" in message
+    # the tail is the cancelled job's own last words; the script's first line is in the whole log
+    log = Path(message.split("--- last lines of ", 1)[1].split(" ---", 1)[0])
+    assert f"slurm job {job_id} on" in log.read_text() and "CANCELLED" in message.split("--- last lines of", 1)[1]
