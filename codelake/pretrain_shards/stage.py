@@ -53,7 +53,8 @@ _SPOOL = pa.schema(
      ("source", pa.string()), ("share", pa.string()), ("size", pa.int64()), *((f.name, f.type) for f in PLACEMENT)]
 )
 MANIFEST = "manifest.json"
-SAMPLE_DOCS_FOR_RATIO = 256
+SAMPLE_DOCS_FOR_RATIO = 256  # tokens per byte of a source: measured on its first documents,
+SAMPLE_BYTES_FOR_RATIO = 1 << 19  # at most this much text (a sample, not a second pass over the corpus)
 
 
 @dataclass
@@ -74,13 +75,23 @@ class _Counts:
     samples: int = 0
 
 
+def _sample_texts(source: Source, lake: Lake) -> Iterator[str]:
+    """The source's first documents, at most SAMPLE_DOCS_FOR_RATIO of them and SAMPLE_BYTES_FOR_RATIO characters."""
+    count = size = 0
+    for batch in source.batches(lake, batch_rows=64):
+        for text in batch.column("text").to_pylist():
+            if not text:
+                continue
+            text = text[: SAMPLE_BYTES_FOR_RATIO - size]
+            yield text
+            count, size = count + 1, size + len(text)
+            if count >= SAMPLE_DOCS_FOR_RATIO or size >= SAMPLE_BYTES_FOR_RATIO:
+                return
+
+
 def _tokens_per_byte(tokenizer: Tokenizer, source: Source, lake: Lake) -> float:
-    """Measured on the source's first documents (the packer's own encoding call)."""
-    texts: list[str] = []
-    for batch in source.batches(lake, batch_rows=SAMPLE_DOCS_FOR_RATIO):
-        texts += [t for t in batch.column("text").to_pylist() if t]
-        if len(texts) >= SAMPLE_DOCS_FOR_RATIO:
-            break
+    """Measured on a sample of the source's first documents (the packer's own encoding call)."""
+    texts = list(_sample_texts(source, lake))
     nbytes = sum(len(t.encode("utf-8", "surrogatepass")) for t in texts)
     tokens = sum(len(e.ids) for e in tokenizer.encode_batch_fast(texts, add_special_tokens=False))
     return tokens / nbytes if nbytes else 0.0
