@@ -22,24 +22,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import statistics
 import sys
-import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
-import pyarrow as pa
-
+from bench.code_lake import build_lake, corpus_files
 from bench.ingest import RESULTS_DIR, run_measured
-from codelake.ids import doc_id
 from codelake.lake import Lake
 from codelake.pretrain_shards import MixtureSpec, run_pretrain_shards
 from training.tokenizer import TokenizerRules, train_bpe
 
-SCHEMA = pa.schema([("doc_id", pa.string()), ("dump", pa.string()), ("repo", pa.string()), ("path", pa.string()), ("language", pa.string()),
-                    ("size", pa.int64()), ("text", pa.large_string())])
 MIXTURE = {
     "seed": 1, "max_repeat": 1.0, "total_tokens": None, "max_tokens_per_document": 32768, "min_chars": 1, "shard_tokens": 50_000_000,
     "shares": {"code": {"weight": 1.0, "sources": [{"table": "code_corpus"}]}},
@@ -47,33 +41,6 @@ MIXTURE = {
     "repo_level": {"rate": 0.1, "max_files": 64, "shares": ["code"]},
 }
 BATCH = 512
-
-
-def corpus_files(limit: int) -> list[Path]:
-    roots = [Path(os.__file__).parent, Path(sysconfig.get_paths()["purelib"])]
-    files = sorted({p for root in roots for p in root.rglob("*.py") if p.is_file() and p.stat().st_size < 500_000})
-    return files[:limit]
-
-
-def build_lake(root: Path, files: list[Path], scale: int) -> Lake:
-    lake = Lake(root / "lake")
-
-    def batches():
-        for copy in range(scale):
-            rows = []
-            for f in files:
-                text = f.read_text(encoding="utf-8", errors="replace")
-                repo = f"{f.parent.name}-{copy}"
-                rows.append({"doc_id": doc_id(f"bench{copy}", repo, str(f)), "dump": f"bench{copy}", "repo": repo, "path": str(f),
-                             "language": "Python", "size": len(text.encode()), "text": text})
-                if len(rows) == 1000:
-                    yield pa.RecordBatch.from_pylist(rows, schema=SCHEMA)
-                    rows = []
-            if rows:
-                yield pa.RecordBatch.from_pylist(rows, schema=SCHEMA)
-
-    lake.write("code_corpus", batches(), SCHEMA, partition_by=["dump"])
-    return lake
 
 
 def plain_encode(lake: Lake, tokenizer_path: Path, fast: bool = True) -> tuple[float, int]:
@@ -106,7 +73,7 @@ def train_tokenizer(lake: Lake, path: Path) -> Path:
 def memory_run(args: argparse.Namespace) -> int:
     """Subprocess entry: build the shards once at --scale and print the tokens."""
     with tempfile.TemporaryDirectory() as tmp:
-        lake = build_lake(Path(tmp), corpus_files(args.files), args.scale)
+        lake, _ = build_lake(Path(tmp), corpus_files(args.files), args.scale)
         tokenizer = Path(args.tokenizer)
         seconds, tokens = build_shards(lake, tokenizer, Path(tmp))
         print(json.dumps({"seconds": seconds, "tokens": tokens}))
@@ -126,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         files = corpus_files(args.files)
-        lake = build_lake(home, files, 1)
+        lake, _ = build_lake(home, files, 1)
         tokenizer = train_tokenizer(lake, home / "tokenizer.json")
         mb = sum(f.stat().st_size for f in files) / 1e6
         plain, slow, shards = [], [], []
