@@ -75,11 +75,12 @@ def trace(lake: Lake, doc: str) -> list[dict]:
     con = connect(lake)
     steps: list[dict] = []
     try:
-        stages, (group, name, dump) = BRANCHES[_branch_of(con, lake, doc)]
+        stages, identity = BRANCHES[_branch_of(con, lake, doc)]
+        columns = ", ".join(f'"{c}"' for c in identity)  # (repo, path, dump) or (domain, url, dump)
         for stage in stages:
             if not lake.exists(stage):
                 break
-            kept = con.execute(f'SELECT "{group}", "{name}", "{dump}" FROM "{stage}" WHERE doc_id = $d LIMIT 1', {"d": doc}).fetchone()
+            kept = con.execute(f'SELECT {columns} FROM "{stage}" WHERE doc_id = $d LIMIT 1', {"d": doc}).fetchone()
             decisions = []
             if lake.exists(LINEAGE_TABLE):
                 decisions = con.execute(

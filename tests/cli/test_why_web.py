@@ -33,3 +33,25 @@ def test_why_follows_a_page_by_its_url(tmp_path):
 
     missing = find_doc_ids(lake, "http://docs.example.org/missing.html")
     assert len(missing) == 1 and trace(lake, missing[0])[0]["reason"] == "non_200"
+
+
+def test_a_changed_file_is_traced_through_the_stages_after_the_change(tmp_path):
+    # A `change` decision (e.g. transformed) keeps the file: the walk goes on to the next stage.
+    import pyarrow as pa
+
+    from codelake.lake.lineage import LINEAGE_SCHEMA, LINEAGE_TABLE
+
+    lake = Lake(tmp_path / "lake")
+    schema = pa.schema([("doc_id", pa.string()), ("repo", pa.string()), ("path", pa.string()), ("dump", pa.string())])
+    row = {"doc_id": "a" * 32, "repo": "o/r", "path": "x.py", "dump": "d1"}
+    for stage in ("raw_files", "exact_dedup", "fuzzy_dedup", "transformed", "filtered"):
+        lake.write(stage, [pa.RecordBatch.from_pylist([row], schema=schema)], schema)
+    change = {"doc_id": "a" * 32, "stage": "transformed", "version": 0, "action": "change", "reason": "transformed", "detail": "{}",
+              "dump": "d1", "repo": "o/r", "path": "x.py"}
+    lake.write(LINEAGE_TABLE, [pa.RecordBatch.from_pylist([change], schema=LINEAGE_SCHEMA)], LINEAGE_SCHEMA)
+    steps = trace(lake, "a" * 32)
+    assert [(s["stage"], s["status"]) for s in steps] == [
+        ("raw_files", "kept"), ("exact_dedup", "kept"), ("fuzzy_dedup", "kept"), ("transformed", "change"), ("transformed", "kept"),
+        ("filtered", "kept"),
+    ]
+    assert steps[-1]["dump"] == "d1" and steps[-1]["path"] == "x.py"
