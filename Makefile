@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)/.codelake/dagster
 export CODELAKE_HOME ?= $(CURDIR)/.codelake
 
-.PHONY: install demo test test-fast test-browser test-slurm browser-deps sandbox-deps slurm-deps ui bench bench-fuzzy bench-web lint clean
+.PHONY: install demo test test-fast test-browser test-slurm browser-deps sandbox-deps slurm-deps ui bench bench-fuzzy bench-web bench-filter-opc lint clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -58,6 +58,12 @@ lint: install
 
 bench: install
 	$(PY) -m bench.ingest
+
+# The filter benchmark against OpenCoder's released filter: OPC_ROOT is a checkout of
+# OpenCoder-llm/opc_data_filtering; its own virtualenv (.venv-opc) is made from its requirements.txt on first use.
+bench-filter-opc: install
+	@test -n "$(OPC_ROOT)" || { echo "set OPC_ROOT to a checkout of OpenCoder-llm/opc_data_filtering"; exit 2; }
+	$(PY) -m bench.filter --opc-root $(OPC_ROOT) --files $(or $(FILES),2000)
 
 # The fuzzy-dedup benchmark runs the peers (datatrove, rensa) too: they live in their own virtualenv.
 .venv-bench/.installed: pyproject.toml bench/requirements-peers.txt

@@ -1,11 +1,16 @@
 """Filter benchmark: vectorized signals + decisions vs the per-file Python reference, same rules.
 
     python -m bench.filter [--files N] [--seed S] [--out bench/results]
+    python -m bench.filter --opc-root DIR [--opc-venv DIR] [--random certain|seed] [--files N]
 
 Corpus: real files from this machine (Python's standard library, /usr/include headers, texts under
 /usr/share/doc, plus any .js/.html/.go/.java/.cs/.sh/.sql/.json/.md found there), labelled with
 rules/languages.yaml. Reports MB/s and files/s of both, the speed ratio, and decision agreement
 (keep flag and the full list of firing rules), rule by rule where they differ.
+
+With --opc-root, the bar is OpenCoder's released filter instead of reference.py: its checkout runs
+in its own virtualenv on the same files in the same run (bench/filter_opc.py), and the report is the
+speed ratio and the agreement, overall and per released rule.
 """
 
 from __future__ import annotations
@@ -145,10 +150,16 @@ def main(argv=None) -> int:
     ap.add_argument("--files", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("bench/results"))
+    ap.add_argument("--opc-root", type=Path, help="a checkout of OpenCoder-llm/opc_data_filtering: compare with it")
+    ap.add_argument("--opc-venv", type=Path, default=Path(".venv-opc"), help="its virtualenv (made from its requirements.txt if missing)")
+    ap.add_argument("--random", choices=("certain", "seed"), default="certain", help="random rules: made certain on both sides, or seeded and left out")
+    ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
     rules = load_rules()
     frame = collect(args.files, args.seed)
     print(f"corpus: {frame.height} files, {frame['text'].str.len_bytes().sum() / 1e6:.1f} MB", file=sys.stderr)
+    if args.opc_root is not None:
+        return _main_released(args, rules, frame)
     compute_signals(frame.head(50))  # warm up (regex compilation, imports)
     result = compare(frame, rules, args.seed)
     result["rules"] = {"total": len(rules), "enabled": len(rules.enabled), "fingerprint": rules.fingerprint()[:12]}
@@ -157,6 +168,21 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"filter-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(text)
     return 0 if result["agreement"] == 1.0 else 1
+
+
+def _main_released(args, rules, frame: pl.DataFrame) -> int:
+    from bench.filter_opc import bench_against_released
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    result = bench_against_released(frame, rules, args.opc_root, args.opc_venv, args.out / f"filter-opc-{stamp}",
+                                    seed=args.seed, workers=args.workers, random_mode=args.random)
+    result["rules"] = {"total": len(rules), "enabled": len(rules.enabled), "fingerprint": rules.fingerprint()[:12]}
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    print(text)
+    (args.out / f"filter-opc-{stamp}.json").write_text(text)
+    print(f"released filter {result['opc_commit'][:12]}: speed ratio {result['speed_ratio']}x, decisions identical "
+          f"{result['decision_agreement']:.4f} of {result['files_compared']} files, load {result['load_average']}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
