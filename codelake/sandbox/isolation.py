@@ -1,5 +1,7 @@
 """What the sandboxed program can see: the bubblewrap command line, and which interpreter runs it.
 
+Every run gets new user, pid, ipc, uts, cgroup and mount namespaces; the network namespace is new too,
+or, when a launcher starts bwrap (codelake/sandbox/launcher.py), the launcher's loopback-only one.
 The new root is an empty read-only tmpfs holding only the system binds (read-only), the interpreter's
 prefix (read-only, when it lies outside them), a fresh /dev, /proc of the new pid namespace, and four
 size-capped tmpfs: the work dir (`/sandbox`, where the program's files are copied to), /tmp, the home
@@ -77,14 +79,20 @@ def bwrap_argv(
     limits: SandboxLimits,
     files: list[tuple[int, str]],
     dirs: list[str],
+    keep_network: bool = False,
+    info_fd: int | None = None,
 ) -> list[str]:
     """The bwrap command line up to (not including) the program's own argv.
 
     `files` are (fd, path relative to the work dir): bwrap copies each fd's content into the work dir;
-    `dirs` are the work-dir subdirectories they need."""
+    `dirs` are the work-dir subdirectories they need. `keep_network`: stay in the caller's network
+    namespace (a launcher's own loopback-only one) instead of making one. `info_fd`: bwrap writes the
+    host pid of the sandbox's pid 1 there (JSON)."""
     argv = [
         bwrap,
         "--unshare-all", "--unshare-user",  # user, pid, net, ipc, uts, cgroup namespaces
+        *(["--share-net"] if keep_network else []),
+        *(["--info-fd", str(info_fd)] if info_fd is not None else []),
         "--disable-userns",  # no nested user namespace: less kernel surface for the program
         "--die-with-parent",  # killing bwrap kills the pid namespace, and every process in it
         "--new-session",  # no TIOCSTI into a terminal the supervisor might have

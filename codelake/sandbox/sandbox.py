@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import signal
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from codelake.parallel import ordered_map
 from codelake.sandbox.bootstrap import EXIT_FILE_SIZE, EXIT_MEMORY, bootstrap_argv
 from codelake.sandbox.isolation import SANDBOX_DIR, SandboxUnavailable, bwrap_argv, resolve_interpreter
+from codelake.sandbox.launcher import LauncherPool, launcher_pool, wait_for_exit
 from codelake.sandbox.result import ExecutionResult
 from codelake.sandbox.settings import ISOLATIONS, SandboxLimits, SandboxSettings, load_sandbox_settings
 from codelake.sandbox.supervise import RawOutcome, supervise
@@ -32,6 +35,9 @@ from codelake.settings import PROJECT_ROOT, codelake_home
 log = logging.getLogger(__name__)
 C = TypeVar("C")
 MAIN = "main.py"
+# how long a finished run's pid namespace may take to die before its launcher is retired (SIGKILL is
+# prompt; this is for a loaded machine), not reused
+NAMESPACE_EXIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,17 @@ def _checked_names(files: dict[str, str]) -> list[str]:
             raise ValueError(f"sandbox file name {name!r}: must be a relative path inside the work dir, not {MAIN}")
         names.append(str(path))
     return names
+
+
+def _sandbox_init_pid(info_fd: int) -> int | None:
+    """The host pid of the sandbox's pid 1, from what bwrap wrote to --info-fd (None: nothing written)."""
+    os.set_blocking(info_fd, False)
+    try:
+        info = os.read(info_fd, 1 << 16)
+    except BlockingIOError:
+        return None
+    match = re.search(rb'"child-pid": (\d+)', info)
+    return int(match.group(1)) if match else None
 
 
 def _memfd(name: str, data: bytes) -> int:
@@ -83,6 +100,7 @@ class Sandbox:
         self.run_as_uid = settings.run_as_uid if os.geteuid() == 0 else None
         self.interpreter = resolve_interpreter(settings.interpreter, self.run_as_uid)
         self.bwrap: str | None = None
+        self.launchers: LauncherPool | None = None
         self._checked = False
         self._check_lock = threading.Lock()
         if self.isolation == "bwrap":
@@ -94,6 +112,8 @@ class Sandbox:
                     "or `make sandbox-deps`), or set `isolation: none` to run code WITHOUT isolation (rlimits only)"
                 )
             self.bwrap = found
+            if self.run_as_uid is not None:
+                self.launchers = launcher_pool(self.run_as_uid)
         else:
             log.warning("sandbox isolation is 'none': untrusted code runs on this host with only rlimits and a timeout")
 
@@ -152,19 +172,38 @@ class Sandbox:
         fds = [_memfd(MAIN, code.encode())] + [_memfd(name, files[name].encode()) for name in files]
         try:
             dirs = sorted({str(parent) for name in names for parent in PurePosixPath(name).parents if str(parent) != "."})
-            argv = bwrap_argv(
-                self.bwrap, self.settings.system_binds, self.interpreter, self.hidden_paths, self.limits,
+            command = partial(
+                bwrap_argv, self.bwrap, self.settings.system_binds, self.interpreter, self.hidden_paths, self.limits,
                 list(zip(fds, [MAIN, *names])), dirs,
             )
-            argv += bootstrap_argv(self.interpreter.path, self.limits, f"{SANDBOX_DIR}/{MAIN}")
-            return supervise(
-                argv, wall_seconds=self.limits.wall_seconds, output_bytes=self.limits.output_bytes,
-                kept_output_bytes=self.limits.kept_output_bytes, stdin_fd=stdin_fd, pass_fds=tuple(fds),
-                run_as_uid=self.run_as_uid,
+            program = bootstrap_argv(self.interpreter.path, self.limits, f"{SANDBOX_DIR}/{MAIN}")
+            run = partial(
+                supervise, wall_seconds=self.limits.wall_seconds, output_bytes=self.limits.output_bytes,
+                kept_output_bytes=self.limits.kept_output_bytes, stdin_fd=stdin_fd,
             )
+            if self.launchers is None:
+                return run(command() + program, pass_fds=tuple(fds), run_as_uid=self.run_as_uid)
+            return self._run_launched(command, program, run, tuple(fds))
         finally:
             for fd in fds:
                 os.close(fd)
+
+    def _run_launched(self, command, program: list[str], run, fds: tuple[int, ...]) -> RawOutcome:
+        """Run from a launcher (its uid and network namespace); hand the launcher to the next run only
+        once this run's pid namespace, and with it every process and socket of the run, is gone."""
+        launcher = self.launchers.acquire()
+        info_read, info_write = os.pipe()
+        reusable = False
+        try:
+            try:
+                raw = run(command(keep_network=True, info_fd=info_write) + program, pass_fds=(*fds, info_write), popen=launcher.popen)
+            finally:
+                os.close(info_write)
+            reusable = wait_for_exit(_sandbox_init_pid(info_read), NAMESPACE_EXIT_SECONDS)
+            return raw
+        finally:
+            os.close(info_read)
+            (self.launchers.release if reusable else self.launchers.retire)(launcher)
 
     def _run_unisolated(self, code: str, files: dict[str, str], names: list[str], stdin_fd: int | None) -> RawOutcome:
         work = Path(tempfile.mkdtemp(prefix="codelake-sandbox-"))

@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from codelake.sandbox.capture import BoundedCapture
@@ -51,7 +52,9 @@ def supervise(
     cwd: str | None = None,
     env: dict[str, str] | None = None,
     run_as_uid: int | None = None,
+    popen: Callable[..., subprocess.Popen] = subprocess.Popen,
 ) -> RawOutcome:
+    """`popen`: how to start it (a launcher's, already as the sandbox uid: then `run_as_uid` is None)."""
     out, err = BoundedCapture(kept_output_bytes), BoundedCapture(kept_output_bytes)
     ids: dict = {}
     if run_as_uid is not None and SETPRIV:
@@ -62,7 +65,7 @@ def supervise(
         ids = {"user": run_as_uid, "group": run_as_uid, "extra_groups": []}
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(
+        proc = popen(
             argv,
             stdin=stdin_fd if stdin_fd is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
