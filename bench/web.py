@@ -181,38 +181,47 @@ def run_recall(dump: Path, lake_root: Path, workers: int) -> None:
 
 # --- codelake's side --------------------------------------------------------------------------------
 
-_classifiers: dict = {}  # per worker process: (model, tokenizer) paths -> RoundModel
+_loaded: dict = {}  # the rules and the round's classifier, loaded once by the process that forks the workers
 
 
-def _classifier(model_path: str, tokenizer_path: str):
+def _load(model_path: str, tokenizer_path: str) -> dict:
     key = (model_path, tokenizer_path)
-    if key not in _classifiers:
+    if _loaded.get("key") != key:
         import fasttext
         from tokenizers import Tokenizer
 
+        from codelake.warc.domains import registered_domain
+        from codelake.web_pages.rules import WebIngestRules
         from codelake.web_recall.classifier import RoundModel
+        from codelake.web_recall.rules import RecallRules
+        from codelake.web_text.rules import WebTextRules
 
-        _classifiers[key] = RoundModel(Tokenizer.from_file(tokenizer_path), fasttext.load_model(model_path), b"", "")
-    return _classifiers[key]
+        registered_domain("docs.python.org")  # reads the Public Suffix List once, before the workers fork
+        _loaded.update(key=key, ingest=WebIngestRules.load(), text=WebTextRules.load(), text_chars=RecallRules.load().text_chars,
+                       classifier=RoundModel(Tokenizer.from_file(tokenizer_path), fasttext.load_model(model_path), b"", ""))
+    return _loaded
 
 
-def _codelake_file(args: tuple[str, str, str, str, int]) -> int:
-    """One WARC file: pages read, decoded, extracted and scored, written as JSON lines to `out`."""
-    path, model_path, tokenizer_path, out, text_chars = args
+def _codelake_file(args: tuple[str, str, str, str]) -> int:
+    """One WARC file: pages read, decoded, extracted and scored, written as JSON lines to `out`. Only what
+    classification needs: the main text (codelake.web_text.extract.main_text, as extract_page computes
+    it), not the title, language or hash web_text adds."""
+    path, model_path, tokenizer_path, out = args
+    from resiliparse.parse.html import HTMLTree
+
     from codelake.warc.records import ResponseRecord, read_warc
     from codelake.web_pages.pages import judge_response
-    from codelake.web_pages.rules import WebIngestRules
-    from codelake.web_text.extract import extract_page
-    from codelake.web_text.rules import WebTextRules
+    from codelake.web_text.extract import main_text
 
-    ingest, text_rules = WebIngestRules.load(), WebTextRules.load()
-    classifier = _classifier(model_path, tokenizer_path)
-    pages, batch = 0, []
+    loaded = _load(model_path, tokenizer_path)
+    ingest, text_rules, text_chars, classifier = loaded["ingest"], loaded["text"], loaded["text_chars"], loaded["classifier"]
+    pages, urls, texts = 0, [], []
 
     def flush(f) -> None:
-        for (url, text), score in zip(batch, classifier.scores([text[:text_chars] for _, text in batch])):
-            f.write(json.dumps({"url": url, "score": score, "text": text}) + "\n")
-        batch.clear()
+        scores = classifier.scores([text[:text_chars] for text in texts])
+        f.write("".join(json.dumps({"url": url, "score": score, "text": text}) + "\n" for url, score, text in zip(urls, scores, texts)))
+        urls.clear()
+        texts.clear()
 
     with open(out, "w", encoding="utf-8") as f:
         for event in read_warc(path, Path(path).name, ingest.max_record_bytes, ingest.verify_block_digest):
@@ -221,26 +230,31 @@ def _codelake_file(args: tuple[str, str, str, str, int]) -> int:
             decision = judge_response(event, "bench", ingest)
             if decision.row is None:
                 continue
-            batch.append((event.url, extract_page(decision.row["html"], text_rules)["text"]))
+            urls.append(event.url)
+            texts.append(main_text(HTMLTree.parse(decision.row["html"]), text_rules)[0])
             pages += 1
-            if len(batch) >= _SCORE_BATCH:
+            if len(texts) >= _SCORE_BATCH:
                 flush(f)
         flush(f)
     return pages
 
 
 def run_codelake(files: list[Path], model: Path, tokenizer: Path, workers: int, out: Path) -> dict:
-    """codelake's read + extract + classify over `files`, one process per file; JSON lines under `out`."""
+    """codelake's read + extract + classify over `files`, one process per file, the largest first (so
+    that no worker is left with a large file at the end while the other idles); JSON lines under `out`.
+    Timed from after the imports, as datatrove's side: the rules, the Public Suffix List and the model
+    are loaded inside the timed part, once, by the process that forks the workers."""
     from codelake.parallel import ordered_map
-    from codelake.web_recall.rules import RecallRules
 
     out.mkdir(parents=True, exist_ok=True)
-    text_chars = RecallRules.load().text_chars
     # As in the engine's stages, the process that forks the workers has the engine imported: they inherit it
-    for module in ("fasttext", "tokenizers", "codelake.warc.records", "codelake.web_pages.pages", "codelake.web_text.extract"):
+    for module in ("fasttext", "tokenizers", "resiliparse.parse.html", "codelake.warc.records", "codelake.web_pages.pages",
+                   "codelake.web_text.extract", "codelake.web_recall.classifier"):
         importlib.import_module(module)
-    items = ((f, (str(f), str(model), str(tokenizer), str(out / f"{f.name}.jsonl"), text_chars)) for f in files)
     started = time.perf_counter()
+    _load(str(model), str(tokenizer))
+    largest_first = sorted(files, key=lambda f: f.stat().st_size, reverse=True)
+    items = ((f, (str(f), str(model), str(tokenizer), str(out / f"{f.name}.jsonl"))) for f in largest_first)
     pages = sum(result for _, result in ordered_map(_codelake_file, items, workers))
     return {"pages": pages, "seconds": time.perf_counter() - started}
 

@@ -45,21 +45,32 @@ def _strict(data: bytes, encoding: str) -> str | None:
 
 
 def decode_page(data: bytes, header_charset: str | None, detect_bytes: int, max_replaced_share: float) -> DecodedText:
+    """Candidates in order: the header's charset, the meta tag's (when the first KB names a charset, or
+    resiliparse's meta lookup disagrees with detection), the detected one; the first that decodes the
+    bytes strictly wins. Each candidate is computed only when the ones before it failed: uchardet
+    (the costly step) runs only when no declared charset fits. resiliparse's meta lookup reads only a
+    `charset` in the first KB and otherwise returns the detected encoding, so without that word the meta
+    candidate is the detected one and is not tried twice."""
     if data.startswith(codecs.BOM_UTF8):  # a byte-order mark outranks every label, as in browsers
         data, header_charset = data[len(codecs.BOM_UTF8):], "utf-8"
     candidates: list[tuple[str, str]] = []
     declared = _codec(header_charset)
     if declared:
         candidates.append((declared, "header"))
-    with_meta = detect_encoding(data, max_len=detect_bytes, from_html_meta=True)
-    detected = detect_encoding(data, max_len=detect_bytes, from_html_meta=False)
-    if with_meta != detected or b"charset" in data[:_META_WINDOW].lower():
-        candidates.append((with_meta, "meta"))
-    candidates.append((detected, "detected"))
-    for encoding, source in candidates:
-        text = _strict(data, encoding)
+        text = _strict(data, declared)
         if text is not None:
-            return DecodedText(text, encoding, source)
+            return DecodedText(text, declared, "header")
+    if b"charset" in data[:_META_WINDOW].lower():
+        with_meta = detect_encoding(data, max_len=detect_bytes, from_html_meta=True)
+        candidates.append((with_meta, "meta"))
+        text = _strict(data, with_meta)
+        if text is not None:
+            return DecodedText(text, with_meta, "meta")
+    detected = detect_encoding(data, max_len=detect_bytes, from_html_meta=False)
+    candidates.append((detected, "detected"))
+    text = _strict(data, detected)
+    if text is not None:
+        return DecodedText(text, detected, "detected")
     encoding, source = candidates[0]
     text = data.decode(encoding, errors="replace")
     replaced = text.count("\ufffd") / max(len(text), 1)

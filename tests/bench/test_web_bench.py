@@ -85,6 +85,26 @@ def test_codelake_side_reads_extracts_and_scores_every_html_page(bench):
     assert chars > 5000 and kept >= 0.98  # resiliparse keeps each <pre> line, entities decoded
 
 
+def test_codelake_side_gives_the_texts_and_scores_of_web_text_and_code_web_recall(bench):
+    """The benchmark's path (main text only, rules and model loaded once before the workers fork) against
+    the engine's stages on the same crawl: every page web_text kept has the same text, and the same score
+    as code_web_recall's last round gave it."""
+    from codelake.lake import Lake
+    from codelake.lake.sql import connect
+
+    tmp, _, files, _, model = bench
+    run_codelake(files, model["model"], model["tokenizer"], 2, tmp / "same")
+    ours = {d["url"]: d for d in read_jsonl(tmp / "same")}
+    con = connect(Lake(tmp / "lake"))
+    try:
+        lake = con.execute("SELECT t.url, t.text, r.score FROM web_text t JOIN code_web_recall r USING (doc_id)").fetchall()
+    finally:
+        con.close()
+    assert len(lake) > 40
+    for url, text, score in lake:
+        assert (ours[url]["text"], ours[url]["score"]) == (text, score), url
+
+
 def test_pre_kept_counts_characters_of_lines_found_in_the_text():
     html = "<html><body><p>intro</p><pre>a = 1\n\n  b  =  2\n</pre><pre>print(a)</pre></body></html>"
     assert pre_kept([(html, "intro a = 1 b = 2\nprint(a)")]) == (1.0, 18)
