@@ -118,5 +118,15 @@ JS_BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
 HTML_DROP = r"(?i)<script\b[\s\S]*?</script>|<style\b[\s\S]*?</style>|<!--[\s\S]*?-->"
 HTML_TAG = r"<[^>]*>"
 HTML_ENTITY = r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);"
+# The released filter's HTML text is BeautifulSoup(text, "html.parser").get_text(), and bs4 turns a string
+# between two tags that is only ASCII whitespace into one "\n" (if it holds one) or one " ", except inside
+# <pre> and <textarea>. Here: every tag is wrapped as \x02<tag>\x03 (a dropped block becomes \x02\x03),
+# so each text segment runs from a \x03 to the next \x02; the two patterns collapse the whitespace-only
+# segments (the replacement keeps group 1, a pre/textarea block, whole; or one whitespace character).
+HTML_SEGMENT_END, HTML_SEGMENT_START = "\x02", "\x03"
+HTML_KEEP_WHITESPACE = r"(?i)(<(?:pre|textarea)\b[^>]*>\x03[\s\S]*?\x02</(?:pre|textarea)[^>]*>)"
+HTML_BLANK_WITH_NEWLINE = HTML_KEEP_WHITESPACE + r"|(\x03)[ \t\n\r\x0c]*(\n)[ \t\n\r\x0c]*(\x02)"
+HTML_BLANK = HTML_KEEP_WHITESPACE + r"|(\x03)[ \t\r\x0c]*([ \t\r\x0c])(\x02)"
+HTML_WRAPPED_TAG = r"\x02<[^>]*>\x03|[\x02\x03]"
 
 PY_RETURN_LINE = r"^[ \t]*return\b"

@@ -321,7 +321,11 @@ def code_signals(text: str, language: str, profile: str, path: str | None, size:
             out[q + "score_lines_no_logic"] = div(logic, n_cl)
     elif profile == "html":
         q = "qsc_codehtml_"
-        visible = rx(P.HTML_ENTITY).sub("&", rx(P.HTML_TAG).sub("", rx(P.HTML_DROP).sub("", text)))
+        marked = rx(P.HTML_TAG).sub(lambda m: P.HTML_SEGMENT_END + m.group(0) + P.HTML_SEGMENT_START, rx(P.HTML_DROP).sub("\x02\x03", text))
+        marked = P.HTML_SEGMENT_START + marked + P.HTML_SEGMENT_END
+        for blank in (P.HTML_BLANK_WITH_NEWLINE, P.HTML_BLANK):
+            marked = rx(blank).sub(lambda m: "".join(g or "" for g in m.groups()), marked)
+        visible = rx(P.HTML_ENTITY).sub("&", rx(P.HTML_WRAPPED_TAG).sub("", marked))
         out[q + "cate_ast"] = True  # §4.4: bs4 html.parser practically never raises
         out[q + "num_chars_text"] = float(len(visible))
         out[q + "frac_words_text"] = div(len(visible), length)

@@ -332,7 +332,13 @@ def _javascript_signals(part: pl.DataFrame) -> pl.DataFrame:
 
 def _html_signals(part: pl.DataFrame) -> pl.DataFrame:
     q = "qsc_codehtml_"
-    visible = pl.col("text").str.replace_all(P.HTML_DROP, "").str.replace_all(P.HTML_TAG, "").str.replace_all(P.HTML_ENTITY, "&")
+    # bs4's get_text, whitespace-only strings between tags collapsed (patterns.HTML_BLANK*)
+    marked = pl.col("text").str.replace_all(P.HTML_DROP, P.HTML_SEGMENT_END + P.HTML_SEGMENT_START)
+    marked = marked.str.replace_all(P.HTML_TAG, P.HTML_SEGMENT_END + "${0}" + P.HTML_SEGMENT_START)
+    marked = pl.concat_str(pl.lit(P.HTML_SEGMENT_START), marked, pl.lit(P.HTML_SEGMENT_END))
+    for blank in (P.HTML_BLANK_WITH_NEWLINE, P.HTML_BLANK):
+        marked = marked.str.replace_all(blank, "${1}${2}${3}${4}")
+    visible = marked.str.replace_all(P.HTML_WRAPPED_TAG, "").str.replace_all(P.HTML_ENTITY, "&")
     return part.select(
         I,
         pl.lit(True).alias(q + "cate_ast"),

@@ -1,0 +1,27 @@
+"""Signals pinned to what OpenCoder's released filter (OpenCoder-llm/opc_data_filtering) computes on small
+examples; the expected values were read from that filter run on the same text (bench/filter --opc-root)."""
+
+import polars as pl
+
+from codelake.filtered import compute_signals
+from codelake.filtered.reference import reference_signals
+
+HTML = (
+    "<html>\n  <head><title>T</title>\n<script>var a = 1;</script></head>\n  <body>\n"
+    "    <p>Hi &amp; bye</p>  <b>x</b>\n  <pre>\n  <span>k</span>  <span>v</span>\n</pre></body></html>\n"
+)
+
+
+def _both(language: str, text: str, path: str) -> tuple[dict, dict]:
+    frame = pl.DataFrame([{"doc_id": "d", "language": language, "text": text, "path": path, "size": len(text.encode())}])
+    ours = compute_signals(frame).row(0, named=True)
+    return ours, reference_signals("d", language, text, path, len(text.encode()))
+
+
+def test_html_text_is_beautifulsoup_get_text():
+    # BeautifulSoup(HTML, "html.parser").get_text() == '\nT\n\n\nHi & bye x\n\n  k  v\n\n': whitespace-only
+    # strings between tags become one "\n" or " ", except inside <pre>; script text and tags are gone.
+    ours, ref = _both("HTML", HTML, "page.html")
+    for signals in (ours, ref):
+        assert signals["qsc_codehtml_num_chars_text"] == 25.0
+        assert signals["qsc_codehtml_frac_words_text"] == 25 / len(HTML)
