@@ -20,6 +20,7 @@ import select
 import signal
 import subprocess
 import threading
+import weakref
 from concurrent.futures import Future
 from queue import SimpleQueue
 
@@ -98,6 +99,11 @@ class LauncherPool:
 
     def __init__(self, uid: int):
         self.uid = uid
+        self._forget_launchers()
+        _every_pool.add(self)
+
+    def _forget_launchers(self) -> None:
+        """Also in a forked child: the launcher threads stayed in the parent; new ones start on demand."""
         self._idle: list[Launcher] = []
         self._lock = threading.Lock()
 
@@ -117,7 +123,17 @@ class LauncherPool:
 
 _pools: dict[int, LauncherPool] = {}
 _pools_lock = threading.Lock()
-os.register_at_fork(after_in_child=_pools.clear)  # a forked child has none of the launcher threads
+_every_pool: weakref.WeakSet[LauncherPool] = weakref.WeakSet()  # with a Sandbox that was forked along
+
+
+def _after_fork_in_child() -> None:
+    global _pools_lock
+    _pools_lock = threading.Lock()
+    for pool in list(_every_pool):
+        pool._forget_launchers()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def launcher_pool(uid: int) -> LauncherPool | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import select
+import signal
 import subprocess
 import time
 
@@ -76,3 +78,28 @@ def test_wait_for_exit():
     assert wait_for_exit(running.pid, 2.0) is True  # a zombie has exited
     running.wait()
     assert wait_for_exit(None, 0.1) is False  # unknown: not known to be gone
+
+
+@needs_root
+def test_a_sandbox_forked_along_starts_launchers_of_its_own_in_the_child(sandbox):
+    # the parent's launcher threads do not exist in a forked child: handing work to them would hang
+    if sandbox.launchers is None:
+        pytest.skip("no launchers here")
+    sandbox.run_python("pass")  # the pool holds an idle launcher of this process
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            result = sandbox.run_python("print(6 * 7)")
+            os.write(write, result.stdout.encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    try:
+        ready = select.select([read], [], [], 30)[0]
+        output = os.read(read, 100) if ready else b"timed out"
+    finally:
+        os.close(read)
+        os.kill(child, signal.SIGKILL) if not ready else None
+        os.waitpid(child, 0)
+    assert output == b"42\n"
