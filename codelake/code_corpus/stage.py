@@ -1,13 +1,20 @@
-"""code_corpus: resample the filtered corpus per language; every file not drawn is a lineage drop."""
+"""code_corpus: resample the filtered corpus per language; every file not drawn is a lineage drop.
+
+A file's draw depends on itself and the mixture alone, so the stage is incremental
+(codelake.lake.increments): a run draws only the files new upstream and withdraws those gone from it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyarrow as pa
 
 from codelake.code_corpus.mixture import Mixture
 from codelake.lake import Lake, LineageSpool
+from codelake.lake.increments import commit_increment, plan_increment, source_fingerprint, stage_fingerprint, upstream_fingerprint, value_fingerprint
+from codelake.lake.sql import connect
 from codelake.report import StageReport
 
 STAGE = "code_corpus"
@@ -24,13 +31,23 @@ def run_code_corpus(lake: Lake, upstream: str = "filtered", mixture: Mixture | N
     mixture = mixture or Mixture.load()
     if not lake.exists(upstream):
         raise FileNotFoundError(f"{lake.table_path(upstream)}: no {upstream} table yet")
-    source = lake.dataset(upstream)
+    schema = lake.dataset(upstream).schema
     report = StageReport(STAGE)
     lineage = LineageSpool(STAGE)
     before: dict[str, list[int]] = {}
+    con = connect(lake)
+    try:
+        fingerprint = stage_fingerprint(value_fingerprint(mixture), source_fingerprint(*Path(__file__).parent.glob("*.py")), upstream_fingerprint(lake, upstream))
+        increment = plan_increment(lake, con, STAGE, upstream, fingerprint, drops_in_lineage=True)
+        increment.register(con)
+        reader = con.execute(f"SELECT {', '.join(schema.names)} FROM {upstream} WHERE {increment.where()}").to_arrow_reader(batch_rows)
+    except BaseException:
+        con.close()
+        raise
 
     def sampled() -> Iterator[pa.RecordBatch]:
-        for batch in source.to_batches(batch_size=batch_rows):
+        for batch in reader:
+            batch = batch.cast(schema)
             ids = batch.column("doc_id").to_pylist()
             languages = batch.column("language").to_pylist()
             sizes = batch.column("size").to_pylist()
@@ -52,9 +69,11 @@ def run_code_corpus(lake: Lake, upstream: str = "filtered", mixture: Mixture | N
             yield batch.filter(pa.array(keep))
 
     try:
-        report.version, report.lineage_version = lineage.commit_with_table(lake, sampled(), source.schema)
+        report.version, report.lineage_version = commit_increment(lake, increment, lineage, sampled(), schema)
     finally:
         lineage.discard()
+        con.close()
+    report.tables["increment"] = [increment.summary()]
     total_before = sum(c[1] for c in before.values()) or 1
     total_after = sum(c[3] for c in before.values()) or 1
     report.tables["language_distribution"] = [

@@ -3,12 +3,15 @@
 `filter_signals` reads `transformed` in batches and stores every signal of every file (no text), so
 `filtered` can re-decide after a threshold change by reading only that table and the rule files. Kept
 files are joined back to their text; every dropped file gets a lineage row naming the first rule that
-fired, with all firing rules and the signal values that made them fire in the detail.
+fired, with all firing rules and the signal values that made them fire in the detail. Both are
+incremental (codelake.lake.increments): a run computes and decides only the files new upstream and
+withdraws those gone from it, so a new dump costs only its own files.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from functools import partial
@@ -22,6 +25,7 @@ from codelake.filtered.rules import RuleSet, load_rules
 from codelake.filtered.signals import PythonCounter, compute_signals
 from codelake.filtered.signals_python import python_counts_many
 from codelake.lake import Lake, LineageSpool
+from codelake.lake.increments import commit_increment, plan_increment, source_fingerprint, stage_fingerprint, upstream_fingerprint, value_fingerprint
 from codelake.lake.sql import connect
 from codelake.parallel import ordered_map, process_pool
 from codelake.report import StageReport
@@ -79,6 +83,17 @@ def compute_signals_parallel(batches: Iterable[pa.RecordBatch], workers: int = 2
             yield table
 
 
+def signals_fingerprint(lake: Lake) -> str:
+    """What a file's signals depend on besides its text: this package's code, the transformed texts' origin."""
+    return stage_fingerprint(source_fingerprint(*Path(__file__).parent.glob("*.py")), upstream_fingerprint(lake, UPSTREAM))
+
+
+def decisions_fingerprint(lake: Lake, rules: RuleSet, seed: int) -> str:
+    """What a keep/drop decision depends on besides the file's signals."""
+    code = Path(__file__).parent
+    return stage_fingerprint(value_fingerprint(rules.rules), seed, source_fingerprint(code / "decide.py", code / "rules.py"), upstream_fingerprint(lake, SIGNALS_STAGE))
+
+
 def run_filter_signals(
     lake: Lake, workers: int = 2, batch_rows: int = 1000, progress: Callable[[int, int], None] | None = None
 ) -> StageReport:
@@ -87,8 +102,12 @@ def run_filter_signals(
         raise FileNotFoundError(f"{lake.table_path(UPSTREAM)}: no {UPSTREAM} table yet")
     report = StageReport(SIGNALS_STAGE)
     con = connect(lake)
+    increment = plan_increment(lake, con, SIGNALS_STAGE, UPSTREAM, signals_fingerprint(lake))
+    increment.register(con)
     # Streamed in storage order (here and below): an ORDER BY would sort (hold or spill) every text.
-    reader = con.execute(f"SELECT doc_id, {', '.join(_LOCATION)}, text FROM {UPSTREAM}").to_arrow_reader(batch_rows)
+    reader = con.execute(
+        f"SELECT doc_id, {', '.join(_LOCATION)}, text FROM {UPSTREAM} WHERE {increment.where()}"
+    ).to_arrow_reader(batch_rows)
 
     def batches() -> Iterator[pa.RecordBatch]:
         for table in compute_signals_parallel(reader, workers):
@@ -97,10 +116,11 @@ def run_filter_signals(
                 progress(report.rows_in, report.bytes_in)
             yield from table.to_batches()
 
-    try:
-        report.version = lake.write(SIGNALS_STAGE, batches(), SIGNALS_SCHEMA, partition_by=["dump"])
+    try:  # signals drop nothing and change nothing: no lineage rows (withdrawn files have none either)
+        report.version, _ = commit_increment(lake, increment, LineageSpool(SIGNALS_STAGE), batches(), SIGNALS_SCHEMA)
     finally:
         con.close()
+    report.tables["increment"] = [increment.summary()]
     return report
 
 
@@ -118,7 +138,14 @@ def run_filtered(lake: Lake, rules: RuleSet | None = None, seed: int = 0, batch_
     rules = rules or load_rules()
     if not lake.exists(SIGNALS_STAGE):
         raise FileNotFoundError(f"{lake.table_path(SIGNALS_STAGE)}: no filter_signals table yet; run filter_signals first")
-    signals = pl.from_arrow(lake.dataset(SIGNALS_STAGE).to_table())
+    con = connect(lake)
+    try:
+        increment = plan_increment(lake, con, STAGE, SIGNALS_STAGE, decisions_fingerprint(lake, rules, seed), drops_in_lineage=True)
+        increment.register(con)
+        signals = pl.from_arrow(con.execute(f"SELECT * FROM {SIGNALS_STAGE} WHERE {increment.where()}").to_arrow_table()).select(SIGNALS_SCHEMA.names)
+    except BaseException:
+        con.close()
+        raise
     decisions = decide(signals, rules, seed).join(signals, on="doc_id", how="left")
     report = StageReport(STAGE)
     lineage = LineageSpool(STAGE)
@@ -127,10 +154,10 @@ def run_filtered(lake: Lake, rules: RuleSet | None = None, seed: int = 0, batch_
         report.dropped(row["first_reason"], row["size"])
     stats = per_rule_stats(signals, rules, seed, frame=signals.select("doc_id", "size"))
     kept_ids = pa.table({"doc_id": decisions.filter(pl.col("keep"))["doc_id"].to_arrow()})
-    con = connect(lake)
     con.register("kept_ids", kept_ids)
     reader = con.execute(
         f"SELECT {', '.join('t.' + c for c in DOC_METADATA_COLUMNS)}, t.text FROM {UPSTREAM} t SEMI JOIN kept_ids USING (doc_id)"
+        f" WHERE {increment.where('t')}"
     ).to_arrow_reader(batch_rows)
 
     def kept() -> Iterator[pa.RecordBatch]:
@@ -139,10 +166,11 @@ def run_filtered(lake: Lake, rules: RuleSet | None = None, seed: int = 0, batch_
             yield batch
 
     try:
-        report.version, report.lineage_version = lineage.commit_with_table(lake, kept(), TRANSFORMED_SCHEMA)
+        report.version, report.lineage_version = commit_increment(lake, increment, lineage, kept(), TRANSFORMED_SCHEMA)
     finally:
         lineage.discard()
         con.close()
+    report.tables["increment"] = [increment.summary()]
     report.tables["rules"] = [
         {
             "rule": r["rule"], "profile": r["profile"] or "-", "files": r["files"], "MB": round((r["bytes"] or 0) / 1e6, 3),

@@ -1,0 +1,309 @@
+"""Per-file stages brought up to date incrementally: a new dump costs only its own files.
+
+A per-file stage (transformed, filter_signals, filtered, code_corpus) decides each file from that file
+alone, so its table at any time equals "every upstream file, decided". A run therefore plans an
+`Increment` against the upstream table as it is now:
+
+- `new`: upstream files it has not decided (a new dump's, or a file that became a survivor again);
+- `gone`: files it decided that are no longer upstream (a new dump's copy took over their duplicate
+  cluster, a dump was retired, a file was opted out).
+
+It decides only `new` and withdraws `gone` in ONE Delta commit of its table: the data files holding a
+withdrawn file are rewritten without it (file-level remove actions; untouched files stay as they are),
+and the lineage rows of withdrawn files go the same way, so rows in = kept + dropped still holds and
+every kept/dropped/changed file keeps exactly one reason. A crash before the commit leaves the
+previous version.
+
+Everything is redone (`full`) when the stage's fingerprint changed (its rules, its code, or an
+upstream stage's fingerprint: e.g. new transform rules change every text filter_signals reads) or the
+table carries no state. A dump whose `raw_files` partition was rewritten since (re-ingested with new
+rules, or retired) has all its files redone: the same doc_id may hold new content. The state (the
+fingerprint and each dump's raw_files generation) is stored in the commit's metadata.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+from deltalake import Schema
+from deltalake.transaction import AddAction, CommitProperties, RemoveAction, create_table_with_add_actions
+
+from codelake.lake.lineage import LINEAGE_SCHEMA, LINEAGE_TABLE, LineageSpool
+from codelake.lake.parquet_files import write_partitioned_files
+from codelake.lake.prefetch import prefetched
+from codelake.lake.storage import filesystem_for
+from codelake.lake.tables import Lake
+
+STATE_KEY = "codelake.increment"  # commit metadata: {"fingerprint": ..., "dumps": {dump: raw_files generation}}
+GENERATIONS_FROM = "raw_files"
+_KEYS = pa.schema([("doc_id", pa.string()), ("dump", pa.string())])
+
+
+def stage_fingerprint(*parts: object) -> str:
+    """A short hash of what decides a stage's rows (rule fingerprints, code, seed, upstream fingerprint)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(str(part).encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _canonical(value: object) -> object:
+    """A form of `value` whose repr does not depend on hash order (sets are sorted)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, [(f.name, _canonical(getattr(value, f.name))) for f in dataclasses.fields(value)])
+    if isinstance(value, dict):
+        return sorted((repr(_canonical(k)), _canonical(v)) for k, v in value.items())
+    if isinstance(value, (set, frozenset)):
+        return sorted(repr(_canonical(v)) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, re.Pattern):
+        return ("re", value.pattern, value.flags)
+    return value
+
+
+def value_fingerprint(value: object) -> str:
+    """A stable hash of a rules object (dataclasses, dicts, sets, patterns): the same in every process."""
+    return hashlib.sha256(repr(_canonical(value)).encode()).hexdigest()[:16]
+
+
+def source_fingerprint(*files: Path) -> str:
+    """The bytes of the code that computes a stage's rows: editing it recomputes them."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def stored_state(lake: Lake, name: str) -> dict | None:
+    """The increment state the table's latest commit carries (None: no table, or written otherwise)."""
+    if not lake.exists(name):
+        return None
+    raw = lake.table(name).history(1)[0].get(STATE_KEY)
+    return json.loads(raw) if raw else None
+
+
+def upstream_fingerprint(lake: Lake, name: str) -> str:
+    """What an upstream table's rows depend on beyond their doc_ids: its stored fingerprint when it is an
+    incremental stage; for a whole-lake stage (its rows are raw_files' metadata) just its name."""
+    state = stored_state(lake, name)
+    return f"{name}:{state['fingerprint']}" if state else name
+
+
+def dump_generations(lake: Lake) -> dict[str, str]:
+    """Per dump, a hash of the raw_files data files of its partition: it changes when the dump is re-ingested
+    or retired, the only ways a doc_id's content can change."""
+    if not lake.exists(GENERATIONS_FROM):
+        return {}
+    actions = pa.table(lake.table(GENERATIONS_FROM).get_add_actions(flatten=True))
+    files: dict[str, list[str]] = {}
+    for path, dump in zip(actions.column("path").to_pylist(), actions.column("partition.dump").to_pylist()):
+        files.setdefault(dump, []).append(path)
+    return {dump: hashlib.sha256("\0".join(sorted(paths)).encode()).hexdigest()[:16] for dump, paths in files.items()}
+
+
+@dataclass
+class _Held:
+    """A table's (doc_id, dump) rows with the data file holding each."""
+
+    keys: pa.Table  # doc_id, dump, file
+    fragments: dict[str, ds.FileFragment]
+    dataset: ds.Dataset | None
+
+
+def _held(lake: Lake, name: str, where: ds.Expression | None = None) -> _Held:
+    empty = pa.table({"doc_id": pa.array([], pa.string()), "dump": pa.array([], pa.string()), "file": pa.array([], pa.string())})
+    if not lake.exists(name):
+        return _Held(empty, {}, None)
+    dataset = lake.dataset(name)
+    batches, fragments = [], {}
+    for tagged in dataset.scanner(columns=["doc_id", "dump"], filter=where).scan_batches():
+        batch = tagged.record_batch
+        if batch.num_rows == 0:
+            continue
+        fragments[tagged.fragment.path] = tagged.fragment
+        batches.append(pa.record_batch([batch.column("doc_id"), batch.column("dump"), pa.array([tagged.fragment.path] * batch.num_rows)],
+                                       names=["doc_id", "dump", "file"]))
+    return _Held(pa.Table.from_batches(batches, empty.schema) if batches else empty, fragments, dataset)
+
+
+@dataclass
+class Increment:
+    stage: str
+    full: bool
+    fingerprint: str
+    generations: dict[str, str]
+    new: pa.Table  # doc_id, dump: the upstream files this run decides
+    gone: pa.Table  # doc_id: files decided before that this run withdraws
+    redone_dumps: list[str] = field(default_factory=list)
+    _table: _Held | None = None
+    _lineage: _Held | None = None
+
+    @property
+    def dumps(self) -> list[str]:
+        """The dumps of the files to decide, sorted."""
+        return sorted(set(self.new.column("dump").to_pylist()))
+
+    def register(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Make `increment_new` (doc_id, dump) visible to `con`'s queries (see `where`)."""
+        con.register("increment_new", self.new)
+
+    def where(self, alias: str = "") -> str:
+        """An SQL condition on a table with doc_id and dump selecting the files to decide. The dump list lets
+        the Delta scan skip every other dump's partition (their texts are never read)."""
+        if self.full:
+            return "true"
+        if self.new.num_rows == 0:
+            return "false"
+        prefix = f"{alias}." if alias else ""
+        dumps = ", ".join("'" + d.replace("'", "''") + "'" for d in self.dumps)
+        return f"{prefix}dump IN ({dumps}) AND {prefix}doc_id IN (SELECT doc_id FROM increment_new)"
+
+    def summary(self) -> dict:
+        return {
+            "mode": "full" if self.full else "incremental",
+            "files_decided": self.new.num_rows,
+            "files_withdrawn": self.gone.num_rows,
+            "dumps_decided": ", ".join(self.dumps) or "-",
+            "dumps_redone": ", ".join(self.redone_dumps) or "-",
+            "data_files_rewritten": self.rewritten_files,
+        }
+
+    @property
+    def rewritten_files(self) -> int:
+        return len(_files_holding(self._table, self.gone)) + len(_files_holding(self._lineage, self.gone)) if not self.full else 0
+
+
+def _files_holding(held: _Held | None, gone: pa.Table) -> list[str]:
+    if held is None or gone.num_rows == 0 or held.keys.num_rows == 0:
+        return []
+    mask = pc.is_in(held.keys.column("doc_id"), value_set=gone.column("doc_id"))
+    return sorted(set(held.keys.filter(mask).column("file").to_pylist()))
+
+
+def plan_increment(
+    lake: Lake, con: duckdb.DuckDBPyConnection, stage: str, upstream: str, fingerprint: str, drops_in_lineage: bool = False
+) -> Increment:
+    """What this run of `stage` must decide and withdraw, comparing `upstream` (a table or view that `con`
+    sees, with doc_id and dump) with what the stage holds: its table, plus its lineage drops when
+    `drops_in_lineage` (a stage that drops files decided those too)."""
+    generations = dump_generations(lake)
+    upstream_keys = con.execute(f"SELECT doc_id, dump FROM {upstream}").to_arrow_table().cast(_KEYS)
+    state = stored_state(lake, stage)
+    empty_gone = pa.table({"doc_id": pa.array([], pa.string())})
+    if state is None or state.get("fingerprint") != fingerprint:
+        return Increment(stage, True, fingerprint, generations, upstream_keys, empty_gone)
+    held = _held(lake, stage)
+    lineage = _held(lake, LINEAGE_TABLE, ds.field("stage") == stage)
+    decided = held.keys.select(["doc_id", "dump"])
+    if drops_in_lineage:
+        dropped = _held(lake, LINEAGE_TABLE, (ds.field("stage") == stage) & (ds.field("action") == "drop")).keys.select(["doc_id", "dump"])
+        decided = pa.concat_tables([decided, dropped])
+    before = state.get("dumps", {})
+    redone = sorted(d for d in set(before) | set(generations) if before.get(d) != generations.get(d))
+    con.register("increment_upstream", upstream_keys)
+    con.register("increment_decided", decided)
+    con.register("increment_redone", pa.table({"dump": pa.array(redone, pa.string())}))
+    try:
+        new = con.execute(
+            """SELECT doc_id, dump FROM increment_upstream
+               WHERE dump IN (SELECT dump FROM increment_redone) OR doc_id NOT IN (SELECT doc_id FROM increment_decided)"""
+        ).to_arrow_table()
+        gone = con.execute(
+            """SELECT DISTINCT doc_id FROM increment_decided
+               WHERE dump IN (SELECT dump FROM increment_redone) OR doc_id NOT IN (SELECT doc_id FROM increment_upstream)"""
+        ).to_arrow_table()
+    finally:
+        for name in ("increment_upstream", "increment_decided", "increment_redone"):
+            con.unregister(name)
+    # Only redone dumps that the stage held or now decides: a dump ingested but never reaching it is not news.
+    touched = set(new.column("dump").to_pylist()) | set(decided.filter(pc.is_in(decided.column("doc_id"), value_set=gone.column("doc_id"))).column("dump").to_pylist())
+    return Increment(stage, False, fingerprint, generations, new.cast(_KEYS), gone, [d for d in redone if d in touched], held, lineage)
+
+
+def _write(lake: Lake, name: str, batches: Iterable[pa.RecordBatch], schema: pa.Schema, partition_by: list[str]) -> list[AddAction]:
+    table_dir = lake.table_path(name)
+    if lake.remote:
+        filesystem, folder = filesystem_for(table_dir, lake.storage_options)
+        return write_partitioned_files(folder, prefetched(batches), schema, partition_by, filesystem=filesystem)
+    table_dir.mkdir(parents=True, exist_ok=True)
+    return write_partitioned_files(table_dir, prefetched(batches), schema, partition_by)
+
+
+def _kept_of(held: _Held, files: list[str], gone: pa.Table, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    """The rows of `files` other than the withdrawn ones, in the table's schema."""
+    for path in files:
+        table = held.fragments[path].to_table(schema=held.dataset.schema)
+        table = table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=gone.column("doc_id"))))
+        yield from table.select(schema.names).cast(schema).to_batches()
+
+
+def _removes(lake: Lake, name: str, files: list[str]) -> list[RemoveAction]:
+    if not files:
+        return []
+    actions = pa.table(lake.table(name).get_add_actions(flatten=True))
+    wanted = set(files)
+    now = int(time.time() * 1000)
+    partition_columns = [c for c in actions.column_names if c.startswith("partition.")]
+    removes = []
+    for row in actions.to_pylist():
+        if row["path"] in wanted:
+            partitions = {c.removeprefix("partition."): row[c] for c in partition_columns}
+            removes.append(RemoveAction(row["path"], True, now, row["size_bytes"], partitions))
+    if len(removes) != len(wanted):
+        raise RuntimeError(f"{lake.table_path(name)}: {len(wanted) - len(removes)} data file(s) to rewrite are not in the table's log")
+    return removes
+
+
+def _commit(lake: Lake, name: str, actions: list, schema: pa.Schema, partition_by: list[str], mode: str,
+            metadata: dict[str, str] | None, partition_filters=None) -> int:
+    properties = CommitProperties(custom_metadata=metadata) if metadata else None
+    if not lake.exists(name):
+        create_table_with_add_actions(str(lake.table_path(name)), Schema.from_arrow(schema), [a for a in actions if isinstance(a, AddAction)],
+                                      mode="overwrite", partition_by=partition_by, storage_options=lake.storage_options or None,
+                                      commit_properties=properties)
+    else:
+        lake.table(name).create_write_transaction(actions, mode=mode, schema=schema, partition_by=partition_by,
+                                                  partition_filters=partition_filters, commit_properties=properties)
+    return lake.table(name).version()
+
+
+def commit_increment(
+    lake: Lake, increment: Increment, lineage: LineageSpool, rows: Iterable[pa.RecordBatch], schema: pa.Schema
+) -> tuple[int, int]:
+    """Commit the stage's decided `rows` (its table is partitioned by dump) and `lineage`'s rows for them,
+    withdrawing `increment.gone` from both: one commit of the table, then one of the lineage, the
+    lineage rows stamped with the table's new version. Returns (table version, lineage version)."""
+    state = {STATE_KEY: json.dumps({"fingerprint": increment.fingerprint, "dumps": increment.generations}, sort_keys=True)}
+    name = increment.stage
+    try:
+        if not increment.full and increment.new.num_rows == 0 and increment.gone.num_rows == 0:
+            for _ in rows:  # nothing to decide: the stage's query is empty; no new version
+                pass
+            return lake.version(name), lake.version(LINEAGE_TABLE)
+        if increment.full:
+            adds = _write(lake, name, rows, schema, ["dump"])
+            version = _commit(lake, name, adds, schema, ["dump"], "overwrite", state)
+            return version, lineage.commit(lake, version)
+        table_files = _files_holding(increment._table, increment.gone)
+        adds = _write(lake, name, chain(rows, _kept_of(increment._table, table_files, increment.gone, schema)), schema, ["dump"])
+        version = _commit(lake, name, _removes(lake, name, table_files) + adds, schema, ["dump"], "append", state)
+        lineage_files = _files_holding(increment._lineage, increment.gone)
+        lineage_rows = chain(lineage._stamped_batches(version), _kept_of(increment._lineage, lineage_files, increment.gone, LINEAGE_SCHEMA))
+        lineage_adds = _write(lake, LINEAGE_TABLE, lineage_rows, LINEAGE_SCHEMA, ["stage", "dump"])
+        removes = _removes(lake, LINEAGE_TABLE, lineage_files)
+        return version, _commit(lake, LINEAGE_TABLE, removes + lineage_adds, LINEAGE_SCHEMA, ["stage", "dump"], "append", None)
+    finally:
+        lineage.discard()
