@@ -13,9 +13,10 @@ the same number of programs in flight:
 
 Each (side, workers) pair runs `--repeats` times, alternating sides; throughputs are medians, and a
 row's ratio is the median over repeats of sandbox seconds / plain seconds of the plain batch run just
-before (both saw about the same load from other tenants). The verdict (target <= 1.5x) is the row with
-the sandbox's `in_flight` setting (8): building namespaces mostly waits on the kernel, so a few more
-programs in flight than cores hide it; the plain side runs with as many in flight, on equal terms.
+before (both saw about the same load from other tenants). The verdict (target <= 1.5x) takes the row
+with 1 in flight and the row with the sandbox's `in_flight` setting (8): building namespaces mostly waits
+on the kernel, so a few more programs in flight than cores hide it; the plain side runs with as many in
+flight, on equal terms.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from codelake.sandbox.humaneval import check_program
 from codelake.sandbox.supervise import SETPRIV
 
 RESULTS = Path(__file__).parent / "results" / "sandbox.json"
+TARGET_RATIO = 1.5  # sandbox time / plain time, at 1 and at the in_flight setting
 
 
 def snippets(count: int) -> list[str]:
@@ -150,12 +152,18 @@ def main(argv: list[str] | None = None) -> dict:
         verified = f"{row['sandbox_verified']}/{row['snippets']}"
         print(f"{row['workers']:>9} {row['plain_snippets_per_s']:>8} {row['sandbox_snippets_per_s']:>10} {verified:>9} {row['ratio']:>6}")
     best = max(rows, key=lambda row: row["sandbox_snippets_per_s"])
-    at_cores = next((row for row in rows if row["workers"] == os.cpu_count()), rows[0])
+    at_cores = next((row for row in rows if row["workers"] == os.cpu_count()), None)
     verdict = next((row for row in rows if row["workers"] == sandbox.settings.in_flight), rows[-1])
-    print(f"sandbox / plain time with {at_cores['workers']} in flight (= cores): {at_cores['ratio']}x")
+    one = next((row for row in rows if row["workers"] == 1), None)
+    judged = [row for row in (one, verdict) if row is not None]
+    passed = all(row["ratio"] <= TARGET_RATIO for row in judged)
+    if at_cores is not None:
+        print(f"sandbox / plain time with {at_cores['workers']} in flight (= cores): {at_cores['ratio']}x")
     print(
-        f"sandbox / plain time with {verdict['workers']} in flight (the sandbox's in_flight setting), both sides: "
-        f"{verdict['ratio']}x ({'PASS' if verdict['ratio'] <= 1.5 else 'FAIL'}: target <= 1.5x); best sandbox "
+        "sandbox / plain time, both sides with as many in flight: "
+        + ", ".join(f"{row['ratio']}x with {row['workers']}" for row in judged)
+        + f" ({verdict['workers']}: the sandbox's in_flight setting) "
+        f"({'PASS' if passed else 'FAIL'}: target <= {TARGET_RATIO}x at 1 and at in_flight); best sandbox "
         f"throughput {best['sandbox_snippets_per_s']} snippets/s with {best['workers']} in flight on {os.cpu_count()} cores"
     )
     print(f"fixed cost of the isolation: bwrap + /bin/true {overhead['bwrap_true_ms']} ms vs /bin/true {overhead['true_ms']} ms")
@@ -168,8 +176,11 @@ def main(argv: list[str] | None = None) -> dict:
         "load_average_before_after": [round(load_before, 2), round(load_after, 2)],
         "isolation_overhead": overhead,
         "rows": rows,
-        "ratio_at_cores": at_cores["ratio"],
+        "ratio_at_cores": at_cores["ratio"] if at_cores else None,
+        "ratio_at_one": one["ratio"] if one else None,
         "ratio_at_in_flight": verdict["ratio"],
+        "target_ratio": TARGET_RATIO,
+        "passed": passed,
         "in_flight": verdict["workers"],
         "best_in_flight": best["workers"],
         "best_sandbox_snippets_per_s": best["sandbox_snippets_per_s"],
