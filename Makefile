@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)/.codelake/dagster
 export CODELAKE_HOME ?= $(CURDIR)/.codelake
 
-.PHONY: install demo test test-fast test-browser test-slurm browser-deps sandbox-deps slurm-deps ui bench bench-fuzzy bench-web bench-filter-opc lint clean
+.PHONY: install demo test test-fast test-browser test-slurm test-ray browser-deps sandbox-deps slurm-deps ui bench bench-fuzzy bench-web bench-filter-opc lint clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -22,11 +22,12 @@ demo: install
 	@mkdir -p $(DAGSTER_HOME)
 	$(PY) -m demo.run
 
-## make test: install and run the whole suite (the fast part, the browser test of the UI, the Slurm launcher on a real cluster)
-test: test-fast test-browser test-slurm
+## make test: install and run the whole suite (the fast part, the browser test of the UI, the Slurm launcher on a real cluster,
+## the data stages on a real local Ray cluster)
+test: test-fast test-browser test-slurm test-ray
 
 test-fast: install
-	$(PY) -m pytest -q -m "not browser and not slurm" tests
+	$(PY) -m pytest -q -m "not browser and not slurm and not ray" tests
 
 browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
@@ -47,6 +48,10 @@ slurm-deps:
 
 test-slurm: install slurm-deps
 	$(PY) -m pytest -q -m slurm tests/cluster
+
+# The Ray tests start a local Ray cluster (`ray start --head`, 2 CPUs) and run the data stages on it as Ray jobs.
+test-ray: install
+	$(PY) -m pytest -q -m ray tests/compute
 
 ## make ui: the Dagster UI on http://127.0.0.1:3000 over the demo lake
 ui: install

@@ -30,6 +30,7 @@ from codelake.settings import RULES_DIR, fingerprint
 from resources.duckdb import LakeDuckDBResource
 from resources.lake import LakeResource
 from resources.landing_zone import LandingZoneResource
+from resources.stage_runner import StageRunner
 
 LANGUAGES = RULES_DIR / "languages.yaml"
 FILTER_RULES_DIR = RULES_DIR / "filters"
@@ -48,12 +49,15 @@ def _progress_logger(context: AssetExecutionContext, every_seconds: float = 10.0
 
 
 def _whole_lake_stage(context: AssetExecutionContext, name: str, lake: LakeResource, duckdb: LakeDuckDBResource,
-                      options: StageOptions | None = None, **metadata) -> MaterializeResult:
-    """Run registered stage `name` over its upstream table pinned at its current version, with its checks."""
+                      options: StageOptions | None = None, runner: StageRunner | None = None, **metadata) -> MaterializeResult:
+    """Run registered stage `name` over its upstream table pinned at its current version, with its checks
+    (here, or as a Ray job when `runner` names a cluster)."""
     spec, the_lake, connections = stage(name), lake.lake(), duckdb.connection_factory()
     options = replace(options or StageOptions(), connections=connections)
+    runner = runner or StageRunner()
     return whole_lake_result(
-        context, the_lake, spec.upstream, lambda version: spec.run(the_lake, replace(options, upstream_version=version)), connections, **metadata
+        context, the_lake, spec.upstream, lambda version: runner.run(context, name, lake, replace(options, upstream_version=version)), connections,
+        **metadata
     )
 
 
@@ -65,7 +69,7 @@ def _whole_lake_stage(context: AssetExecutionContext, name: str, lake: LakeResou
     check_specs=check_specs("raw_files"),
 )
 def raw_files(
-    context: AssetExecutionContext, lake: LakeResource, landing_zone: LandingZoneResource, duckdb: LakeDuckDBResource
+    context: AssetExecutionContext, lake: LakeResource, landing_zone: LandingZoneResource, duckdb: LakeDuckDBResource, stage_runner: StageRunner
 ) -> MaterializeResult:
     """Every file of one crawl dump, unpacked safely (nothing extracted to disk), labelled with its
     language from the 600+ language table in rules/languages.yaml. Files over 8 MB, binaries, empty or
@@ -78,7 +82,10 @@ def raw_files(
         return unavailable
     dump_path = landing_zone.dump_path(context.partition_key)
     rules = IngestRules.load()
-    report = run_raw_files(lake.lake(), dump_path, rules, LanguageTable.load(LANGUAGES), _progress_logger(context))
+    if stage_runner.runs_on_ray("raw_files"):  # the dump must be on storage the cluster sees at the same path
+        report = stage_runner.run(context, "raw_files", lake, StageOptions(input=str(dump_path)))
+    else:
+        report = run_raw_files(lake.lake(), dump_path, rules, LanguageTable.load(LANGUAGES), _progress_logger(context))
     context.log.info(report.summary())
     rows_in = count_members(open_dump(dump_path, rules.manifest_file, rules.archive))
     return MaterializeResult(
@@ -116,7 +123,8 @@ class FuzzyDedupConfig(Config):
     check_specs=check_specs("fuzzy_dedup"),
     automation_condition=after_upstream_stage(),
 )
-def fuzzy_dedup(context: AssetExecutionContext, config: FuzzyDedupConfig, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
+def fuzzy_dedup(context: AssetExecutionContext, config: FuzzyDedupConfig, lake: LakeResource, duckdb: LakeDuckDBResource,
+                stage_runner: StageRunner) -> MaterializeResult:
     """Near-duplicate files removed at file level (RefineCode: MinHash over 5-gram shingles, 2048
     functions, LSH 16 bands x 128 rows), across all dumps so far. Each cluster of near duplicates keeps
     one survivor by the exact-dedup rule (most stars, newest commit, ...); every removed file's lineage
@@ -124,7 +132,7 @@ def fuzzy_dedup(context: AssetExecutionContext, config: FuzzyDedupConfig, lake: 
     kept in the lake, so a new dump costs only its own files."""
     params = load_preset(config.preset or None)
     options = StageOptions(preset=params.preset, workers=config.workers, batch_rows=config.batch_docs, progress=_progress_logger(context))
-    return _whole_lake_stage(context, "fuzzy_dedup", lake, duckdb, options, preset=params.preset)
+    return _whole_lake_stage(context, "fuzzy_dedup", lake, duckdb, options, stage_runner, preset=params.preset)
 
 
 class ParallelStageConfig(Config):
@@ -140,14 +148,15 @@ class ParallelStageConfig(Config):
     check_specs=check_specs("transformed"),
     automation_condition=after_upstream_stage(),
 )
-def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
+def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lake: LakeResource, duckdb: LakeDuckDBResource,
+                stage_runner: StageRunner) -> MaterializeResult:
     """fuzzy_dedup's survivors with their text cleaned (RefineCode's transformation): copyright and
     license header comments at the top of files removed (per language's comment syntax), and personal
     or secret data replaced by placeholders — <EMAIL>, <IP_ADDRESS>, <KEY>, <PASSWORD>. Rules in
     rules/transform/. Every file is kept; each changed file's lineage row says what kinds were
     replaced and how many, never the values."""
     options = StageOptions(workers=config.workers, batch_rows=config.batch_rows, progress=_progress_logger(context))
-    return _whole_lake_stage(context, "transformed", lake, duckdb, options)
+    return _whole_lake_stage(context, "transformed", lake, duckdb, options, stage_runner)
 
 
 @asset(
@@ -158,12 +167,12 @@ def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lak
     check_specs=check_specs("filter_signals"),
     automation_condition=after_upstream_stage(),
 )
-def filter_signals(context: AssetExecutionContext, lake: LakeResource, duckdb: LakeDuckDBResource) -> MaterializeResult:
+def filter_signals(context: AssetExecutionContext, lake: LakeResource, duckdb: LakeDuckDBResource, stage_runner: StageRunner) -> MaterializeResult:
     """Every RefineCode filter signal of every transformed file, computed once (vectorized over Polars
     frames; Python-AST signals where a rule needs a parse) into its own table, without text. The
     `filtered` asset decides from this table alone, so changing a threshold in rules/filters/ re-decides
     without re-reading any file."""
-    return _whole_lake_stage(context, "filter_signals", lake, duckdb, StageOptions(progress=_progress_logger(context)))
+    return _whole_lake_stage(context, "filter_signals", lake, duckdb, StageOptions(progress=_progress_logger(context)), stage_runner)
 
 
 class FilterConfig(Config):

@@ -10,6 +10,7 @@ from resources.landing_zone import LandingZoneResource
 from resources.launcher import LocalLauncher
 from resources.llm import LLMResource
 from resources.sandbox import SandboxResource
+from resources.stage_runner import StageRunner
 
 RESOURCES_BY_DEPLOYMENT = {
     # One machine: the lake and landing zone under $CODELAKE_HOME (or .codelake/ in the project).
@@ -20,6 +21,7 @@ RESOURCES_BY_DEPLOYMENT = {
         "llm": LLMResource(),  # endpoint from $CODELAKE_LLM_BASE_URL / _MODEL / _API_KEY; unset: LLM-backed assets skip
         "launcher": LocalLauncher(),
         "duckdb": LakeDuckDBResource(),
+        "stage_runner": StageRunner(),  # the data stages run in this process
     },
     # Past one machine (CODELAKE_CLUSTER_CONFIG names the settings file): the lake on shared storage or an
     # object store, training jobs on Slurm or Kubernetes; everything else as on one machine.
@@ -49,6 +51,7 @@ def _cluster_resources() -> dict:
         **RESOURCES_BY_DEPLOYMENT["local"](),
         "lake": LakeResource(root=settings.lake_root, storage_options=settings.storage_options),
         "launcher": launcher,
+        "stage_runner": StageRunner(ray_address=settings.ray_address, python=settings.ray_python, ray_auth_token=settings.ray_auth_token),
     }
 
 
@@ -59,4 +62,4 @@ def resources_for_deployment(name: str | None = None) -> dict:
     return RESOURCES_BY_DEPLOYMENT[name]()
 
 
-__all__ = ["LakeDuckDBResource", "LakeResource", "LandingZoneResource", "LLMResource", "LocalLauncher", "SandboxResource", "resources_for_deployment"]
+__all__ = ["LakeDuckDBResource", "LakeResource", "LandingZoneResource", "LLMResource", "LocalLauncher", "SandboxResource", "StageRunner", "resources_for_deployment"]

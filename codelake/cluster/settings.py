@@ -13,6 +13,7 @@ import yaml
 CONFIG_ENV = "CODELAKE_CLUSTER_CONFIG"
 LAUNCHERS = ("slurm", "kubernetes")
 _KEYS = {"lake_root", "storage_options", "ray", "launcher", "slurm", "kubernetes"}
+_RAY_KEYS = {"address", "python", "auth_token"}
 
 
 class ClusterConfigError(ValueError):
@@ -26,6 +27,8 @@ class ClusterSettings:
     launcher: str  # slurm | kubernetes: where training jobs go
     storage_options: dict[str, str] = field(default_factory=dict)  # non-secret delta-rs options (endpoint, region)
     ray_address: str | None = None  # the Ray dashboard / jobs API, e.g. http://ray-head:8265
+    ray_python: str = "python"  # the interpreter with codelake installed, as the Ray head runs it
+    ray_auth_token: bool = False  # the Ray cluster uses token auth (RAY_AUTH_MODE=token on the client)
     slurm: dict = field(default_factory=dict)  # SlurmLauncher's fields
     kubernetes: dict = field(default_factory=dict)  # KubernetesLauncher's fields
 
@@ -56,5 +59,9 @@ class ClusterSettings:
         if secrets:
             raise ClusterConfigError(f"{source}: storage_options {sorted(secrets)} are secrets: set them in the environment, not in the file")
         ray = raw.get("ray") or {}
+        unknown_ray = set(ray) - _RAY_KEYS
+        if unknown_ray:
+            raise ClusterConfigError(f"{source}: unknown ray settings {sorted(unknown_ray)}; known: {sorted(_RAY_KEYS)}")
         return cls(source, str(raw["lake_root"]), launcher, {str(k): str(v) for k, v in options.items()}, ray.get("address"),
+                   str(ray.get("python", "python")), bool(ray.get("auth_token", False)),
                    dict(raw.get("slurm") or {}), dict(raw.get("kubernetes") or {}))

@@ -27,7 +27,8 @@ from codelake.filtered.signals_python import python_counts_many
 from codelake.lake import Lake, LineageSpool
 from codelake.lake.increments import commit_increment, plan_increment, source_fingerprint, stage_fingerprint, upstream_fingerprint, value_fingerprint
 from codelake.lake.sql import connect
-from codelake.parallel import ordered_map, process_pool
+from codelake.compute import batch_executor, batch_map
+from codelake.parallel import process_pool
 from codelake.report import StageReport
 from codelake.schemas import DOC_METADATA_COLUMNS
 from codelake.transformed.stage import TRANSFORMED_SCHEMA
@@ -72,6 +73,10 @@ def compute_signals_parallel(batches: Iterable[pa.RecordBatch], workers: int = 2
     processes that each load numba, and pickling every text); the Python files' parse, which holds the
     GIL, runs in `workers` processes (only those texts travel). They are forked before this stage's Polars
     work starts and never touch Polars (a child forked while Polars runs must not use it)."""
+    if batch_executor().distributed:  # each batch in a task process of its own: the parse needs no pool there
+        for _, table in batch_map(_signals_of, ((None, b) for b in batches), workers):
+            yield table
+        return
     if workers <= 1:
         for batch in batches:
             yield _signals_of(batch)
@@ -79,7 +84,7 @@ def compute_signals_parallel(batches: Iterable[pa.RecordBatch], workers: int = 2
     with process_pool(workers) as pool:
         list(pool.map(python_counts_many, [[]] * workers))  # fork every worker now
         work = partial(_signals_of, python_counts=_counts_in(pool, workers))
-        for _, table in ordered_map(work, ((None, b) for b in batches), workers, threads=True):
+        for _, table in batch_map(work, ((None, b) for b in batches), workers, threads=True):
             yield table
 
 

@@ -3,8 +3,8 @@
 Incremental: a file's signature is computed the first time it reaches fuzzy dedup with given parameters
 and appended to `fuzzy_signatures`; later dumps only add theirs. Texts stream from `raw_files` in Arrow
 batches (read ahead in a background thread) and their UTF-8 buffers are hashed in place by the numba
-kernel, one batch per worker thread (`signature_batch` is the pure unit of work a Ray task could run over
-a shard).
+kernel, one batch per worker thread (`signature_batch` is the pure unit of work; on a cluster each batch is a
+Ray task, codelake.compute).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from codelake.fuzzy_dedup.minhash import MinHasher
 from codelake.lake import Lake
 from codelake.lake.prefetch import prefetched
 from codelake.lake.sql import refresh_views
-from codelake.parallel import ordered_map
+from codelake.compute import batch_map
 from codelake.utf8 import utf8_buffers
 
 SIGNATURES_TABLE = "fuzzy_signatures"
@@ -97,7 +97,7 @@ def add_missing_signatures(
     def batches() -> Iterator[pa.RecordBatch]:
         # One batch per thread, up to `workers` batches hashing while this thread encodes and writes the last
         # one's Parquet and the prefetch thread reads the next texts: every stage keeps a core busy.
-        for doc_ids, result in ordered_map(partial(signature_batch, params=params), prefetched(pending), workers, threads=True):
+        for doc_ids, result in batch_map(partial(signature_batch, params=params), prefetched(pending), workers, threads=True):
             yield signature_rows(doc_ids, params, result)
             added[0] += len(doc_ids)
             if progress:

@@ -4,7 +4,7 @@ Every file is kept; a file whose text changed (header removed, PII or secrets re
 lineage row (action "change") with the kinds and counts replaced — never the values. Incremental
 (codelake.lake.increments): a run transforms only the survivors it has not transformed yet and
 withdraws the files that stopped being survivors, so a new dump costs only its own files. Texts stream
-from `raw_files` in batches and are transformed by a pool of worker processes.
+from `raw_files` in batches and are transformed by a pool of worker processes (or Ray tasks: codelake.compute).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from codelake.lake import Lake, LineageSpool
 from codelake.lake.increments import commit_increment, plan_increment, source_fingerprint, stage_fingerprint, upstream_fingerprint, value_fingerprint
 from codelake.lake.sql import connect
-from codelake.parallel import ordered_map
+from codelake.compute import batch_map
 from codelake.report import StageReport
 from codelake.schemas import DOC_METADATA_COLUMNS, DOC_METADATA_FIELDS
 from codelake.transformed.engine import transform_batch
@@ -70,7 +70,7 @@ def run_transformed(
 
     def transformed() -> Iterator[pa.RecordBatch]:
         work = ((None, batch.cast(TRANSFORMED_SCHEMA)) for batch in reader)
-        for _, (batch, changes) in ordered_map(partial(_transform, rules=rules), work, workers):
+        for _, (batch, changes) in batch_map(partial(_transform, rules=rules), work, workers):
             for change in changes:
                 lineage.record(change["doc_id"], change["action"], change["reason"], change["detail"], change["dump"], change["repo"], change["path"])
                 for kind, count in json.loads(change["detail"]).items():

@@ -6,7 +6,7 @@ from dagster import DagsterInstance, materialize
 
 from assets.code import exact_dedup, raw_files
 from dumpfactory import small_repos, write_dir_dump, write_zip_dump
-from resources import LakeDuckDBResource, LakeResource, LandingZoneResource
+from resources import LakeDuckDBResource, LakeResource, LandingZoneResource, StageRunner
 
 
 def test_materialize_both_dumps_then_exact_dedup_with_checks(tmp_path):
@@ -15,7 +15,8 @@ def test_materialize_both_dumps_then_exact_dedup_with_checks(tmp_path):
     write_zip_dump(landing / "dump-b.zip", small_repos())
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("code_dumps", ["dump-a", "dump-b"])
-    resources = {"lake": LakeResource(root=str(tmp_path / "lake")), "landing_zone": LandingZoneResource(path=str(landing)), "duckdb": LakeDuckDBResource()}
+    resources = {"lake": LakeResource(root=str(tmp_path / "lake")), "landing_zone": LandingZoneResource(path=str(landing)), "duckdb": LakeDuckDBResource(),
+                 "stage_runner": StageRunner()}
     for key in ("dump-a", "dump-b"):
         result = materialize([raw_files], partition_key=key, instance=instance, resources=resources)
         assert result.success

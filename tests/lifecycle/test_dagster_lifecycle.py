@@ -11,7 +11,7 @@ from assets.lifecycle import retire_dump_job
 from codelake.lake import Lake
 from codelake.lake.sql import connect
 from lifecycle_dumps import write_two_dumps
-from resources import LakeDuckDBResource, LakeResource, LandingZoneResource
+from resources import LakeDuckDBResource, LakeResource, LandingZoneResource, StageRunner
 
 WHOLE_LAKE = [exact_dedup, fuzzy_dedup, transformed, filter_signals, filtered, code_corpus]
 FAST_FUZZY = {"ops": {"fuzzy_dedup": {"config": {"preset": "jaccard-0.8"}}}}
@@ -23,7 +23,7 @@ def _setup(tmp_path):
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("code_dumps", ["dump-a", "dump-b"])
     resources = {"lake": LakeResource(root=str(tmp_path / "lake")), "landing_zone": LandingZoneResource(path=str(landing), settle_seconds=0),
-                 "duckdb": LakeDuckDBResource()}
+                 "duckdb": LakeDuckDBResource(), "stage_runner": StageRunner()}
     for key in ("dump-a", "dump-b"):
         assert materialize([raw_files], partition_key=key, instance=instance, resources=resources).success
     return landing, instance, resources, Lake(tmp_path / "lake")

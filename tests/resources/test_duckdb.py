@@ -15,7 +15,7 @@ from codelake.lake import Lake
 from codelake.lake.catalog import catalog_path
 from codelake.raw_files import run_raw_files
 from dumpfactory import small_repos, write_dir_dump
-from resources import LakeDuckDBResource, LakeResource, LandingZoneResource, resources_for_deployment
+from resources import LakeDuckDBResource, LakeResource, LandingZoneResource, StageRunner, resources_for_deployment
 
 SETTINGS = "SELECT current_setting('memory_limit'), current_setting('threads')::VARCHAR, current_setting('temp_directory')"
 
@@ -60,6 +60,7 @@ def test_assets_run_their_sql_on_the_resource_configured_at_launch(tmp_path):
         "lake": LakeResource(root=str(lake_root)),
         "landing_zone": LandingZoneResource(path=str(landing)),
         "duckdb": RecordingDuckDB(memory_limit="1GB"),  # as deployed: fully configured, overridden per run
+        "stage_runner": StageRunner(),
     }
     # as the launchpad would: the resource's config in the run config
     run_config = {"resources": {"duckdb": {"config": {"memory_limit": "256MB", "threads": 1, "temp_directory": str(tmp_path / "spill")}}}}

@@ -60,9 +60,9 @@ MATERIALIZE = textwrap.dedent(
     f"""
     from dagster import DagsterInstance, materialize
     from assets.code import exact_dedup, raw_files
-    from resources import LakeDuckDBResource, LakeResource, LandingZoneResource
+    from resources import LakeDuckDBResource, LakeResource, LandingZoneResource, StageRunner
 
-    resources = {{"lake": LakeResource(), "landing_zone": LandingZoneResource(), "duckdb": LakeDuckDBResource()}}
+    resources = {{"lake": LakeResource(), "landing_zone": LandingZoneResource(), "duckdb": LakeDuckDBResource(), "stage_runner": StageRunner()}}
     quiet = {{"loggers": {{"console": {{"config": {{"log_level": "WARNING"}}}}}}}}
     with DagsterInstance.get() as instance:
         instance.add_dynamic_partitions("code_dumps", [{PARTITION!r}])
