@@ -54,14 +54,15 @@ def judge_response(record: ResponseRecord, dump: str, rules: WebIngestRules) -> 
     doc = page_doc_id(dump, record.file, record.offset)
     where = f"{record.file} @ byte {record.offset}"
     url = record.url
-    domain = registered_domain(normalized_host(url))
+    host = normalized_host(url)
+    domain = registered_domain(host)
 
     def drop(reason: str, detail: str, size: int) -> PageDecision:
         return PageDecision(doc, url, domain, size, reason, f"{where}: {detail}", None)
 
     if record.digest_ok is False:
         return drop("malformed_record", "WARC-Block-Digest does not match the block (damaged, or its Content-Length is wrong)", record.declared_length)
-    if not url or not normalized_host(url):
+    if not url or not host:
         return drop("malformed_record", f"response without a usable WARC-Target-URI ({url!r})", record.declared_length)
     if record.block is None:
         return drop("too_large", f"record block of {record.declared_length} bytes > max_record_bytes {rules.max_record_bytes} (not read)", record.declared_length)
@@ -100,7 +101,6 @@ def judge_response(record: ResponseRecord, dump: str, rules: WebIngestRules) -> 
     nul = text.text.find("\0")
     if nul >= 0:
         return drop("undecodable", f"NUL character at position {nul}: binary content labelled {media}", len(payload))
-    host = normalized_host(url)
     row = {
         "doc_id": doc,
         "url": url,
