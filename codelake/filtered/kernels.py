@@ -605,9 +605,12 @@ def _next_match(data, i, start, end, style):
     b = data[i]
     nxt = data[i + 1] if i + 1 < end else 0
     if style == _PYTHON:
-        if i == start or data[i - 1] == 10:  # a docstring: (?m)^[ \t]*(TRIPLE), the indent dropped
+        if i == start or data[i - 1] == 10:  # a docstring: (?m)^([ \t]*[rRuUbB]{0,2})(TRIPLE), indent and prefix code
             k = i
             while k < end and (data[k] == 32 or data[k] == 9):
+                k += 1
+            p = k
+            while k < end and k - p < 2 and (data[k] == 114 or data[k] == 82 or data[k] == 117 or data[k] == 85 or data[k] == 98 or data[k] == 66):
                 k += 1
             if k < end:
                 e = _triple_end(data, k, end)
@@ -663,6 +666,8 @@ def split_code(data, offsets, styles):
                 code[c : c + e - i] = data[i:e]
                 c += e - i
             else:
+                code[c : c + comment - i] = data[i:comment]  # a docstring's indent and prefix stay code
+                c += comment - i
                 if not first_comment:
                     comments[m] = 10
                     m += 1

@@ -41,12 +41,14 @@ TRIPLE = r'"""[\s\S]*?"""|' + r"'''[\s\S]*?'''"
 SPLIT = {
     "c": "(" + DQ + "|" + SQ + r")|(//[^\n]*|/\*[\s\S]*?\*/)",
     "hash": "(" + DQ + "|" + SQ + r")|(#[^\n]*)",
-    "python": r"(?m)^[ \t]*(" + TRIPLE + ")|(" + TRIPLE + "|" + DQ + "|" + SQ + r")|(#[^\n]*)",
+    # A docstring as Pygments' PythonLexer sees one (the released filter's split): a triple-quoted string
+    # opening a line, after any r/u/b prefix; indent and prefix stay in the code part.
+    "python": r"(?m)^([ \t]*[rRuUbB]{0,2})(" + TRIPLE + ")|(" + TRIPLE + "|" + DQ + "|" + SQ + r")|(#[^\n]*)",
     "dash": "(" + DQ + "|" + SQ + r")|(--[^\n]*|/\*[\s\S]*?\*/)",
     "markup": r"()(<!--[\s\S]*?-->)",
 }
 # Python's docstring alternative comes first and is a comment: normalise to (string, comment) groups.
-SPLIT_GROUPS = {"c": (1, 2), "hash": (1, 2), "dash": (1, 2), "markup": (1, 2), "python": (2, (1, 3))}
+SPLIT_GROUPS = {"c": (1, 2), "hash": (1, 2), "dash": (1, 2), "markup": (1, 2), "python": ((1, 3), (2, 4))}
 
 STR_A = r"'''[\s\S]*?'''|" + r'"""[\s\S]*?"""|' + r"'[\s\S]*?'|" + r'"[\s\S]*?"'
 STR_B = r"'''.*?'''|" + r'""".*?"""|' + r"'.*?'|" + r'".*?"'
@@ -67,14 +69,23 @@ ENCODED = (ENC_BASE64, ENC_HEX, ENC_UNICODE)
 # ---- per-language regexes (line patterns are applied to one code line, without its newline) ----
 # No line pattern can match a newline (negated classes exclude it), so the same pattern in multi-line
 # mode also finds the matching lines of a whole text (signals.py counts them that way).
-C_FUNC = r"[A-Za-z_]\w*[ \t*]+[A-Za-z_]\w*\([^()]*\)"
-C_MAIN = r"\bmain[ \t]*\([^)]*\)[ \t\r\n]*\{"
-C_INCLUDE_LINE = r"^[ \t]*#[ \t]*include\b"
-C_UNINIT_LINE = r"^[ \t]*(?:unsigned[ \t]+)?(?:int|float|double|char|bool|std::string|auto)[ \t]+\w+[ \t]*;[ \t\r]*$"
-C_RETURN_LINE = r"^[ \t]*return(?:[ \t]+(?:\w+|\"[^\"\n]*\"|'[^'\n]*'))?[ \t]*;[ \t\r]*$"
-C_CLASS_LINE = r"^class[ \t]+\w+[ \t]*(?::[^{\n]*)?\{"
+# C and C++: the released filter's utils/code/c_utils.py patterns (`regex`, \s written as WS), each counted
+# over the whole code part as its findall does; `(?:\s*\*+)?\s+` is its `\s*(?:\*+)?\s+` without the ambiguity
+# that backtracks exponentially in Python's re (the same strings, the same leftmost-first matches).
+C_FUNC = r"\b(?:[a-zA-Z_]\w*(?:" + WS + r"*\*+)?" + WS + r"+)+\*?" + WS + r"*[a-zA-Z_]\w*\([^)]*\)"
+C_MAIN = r"\bmain" + WS + r"*\([^)]*\)" + WS + r"*\{"
+C_INCLUDE = r"(?m)^" + WS + r"*#" + WS + r"*include" + WS + r"+[\"<][^\">]+[\">]"
+C_SIMPLE_VAR = r"(?m)^" + WS + r"*(?:unsigned" + WS + r"+)?(?:int|float|double|char|bool|std::string|auto)" + WS + r"+\w+" + WS + r"*;"
+C_SIMPLE_RETURN = (
+    r"(?m)^" + WS + r"*return" + WS + r"*(?:(?:\w+|\d+|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|true|false|nullptr)" + WS + r"*)?;" + WS + r"*$"
+)
+C_CLASS = r"(?m)^" + WS + r"*class" + WS + r"+\w+" + WS + r"*(?::[^{]*)?\{"
+C_LOGIC = (C_INCLUDE, C_SIMPLE_VAR, C_SIMPLE_RETURN, C_CLASS)
 C_PREPROC_LINE = r"#[ \t]*(?:include|define|if|ifdef|ifndef|else|elif|endif|error|pragma|warning|undef|line)|struct|using"
-C_VAR = r"\b(?:int|float|double|char|bool|long|short|unsigned|size_t|auto)[ \t]+\w+[ \t]*(?:=[^;]*)?;"
+C_VAR = (
+    r"\b(?:\w+(?:" + WS + r"+\w+)?)" + WS + r"+(?:\**" + WS + r"*[\w\[\]]+" + WS + r"*(?:=" + WS + r"*[^;]*)?"
+    r"(?:," + WS + r"*\**" + WS + r"*[\w\[\]]+" + WS + r"*(?:=" + WS + r"*[^;]*)?)*)" + WS + r"*;"
+)
 C_HEADER_EXTS = ("h", "hpp", "hxx", "hh", "h++")
 
 CS_FUNC_LINE = (

@@ -152,12 +152,13 @@ def split_code(text: str, style: str) -> tuple[str, list[str]]:
     """(code part, comment tokens) by the regex stand-in for Pygments (patterns.SPLIT)."""
     if style == "none":
         return text, []
-    s_group, c_groups = P.SPLIT_GROUPS[style]
+    s_groups, c_groups = P.SPLIT_GROUPS[style]
+    s_groups = s_groups if isinstance(s_groups, tuple) else (s_groups,)
     c_groups = c_groups if isinstance(c_groups, tuple) else (c_groups,)
     code, comments, pos = [], [], 0
     for m in rx(P.SPLIT[style]).finditer(text):
         code.append(text[pos : m.start()])
-        code.append(m.group(s_group) or "")
+        code.append("".join(m.group(g) or "" for g in s_groups))
         comments.append("".join(m.group(g) or "" for g in c_groups))
         pos = m.end()
     code.append(text[pos:])
@@ -253,9 +254,7 @@ def code_signals(text: str, language: str, profile: str, path: str | None, size:
         funcs = len(rx(P.C_FUNC).findall(code))
         out[q + "frac_lines_func_ratio"] = div(funcs, n_cl)
         out[q + "nums_lines_main"] = float(len(rx(P.C_MAIN).findall(code)))
-        logic = funcs + sum(
-            1 for line in cl for pat in (P.C_INCLUDE_LINE, P.C_UNINIT_LINE, P.C_RETURN_LINE, P.C_CLASS_LINE) if rx(pat).search(line)
-        )
+        logic = funcs + sum(len(rx(pat).findall(code)) for pat in P.C_LOGIC)
         out[q + "score_lines_no_logic"] = div(logic, n_cl)
         ext = (path or "").rsplit("/", 1)[-1].rsplit(".", 1)[-1] if path and "." in path.rsplit("/", 1)[-1] else ""
         out[q + "frac_lines_preprocessor_directives"] = None if ext in P.C_HEADER_EXTS else frac(P.C_PREPROC_LINE)

@@ -273,9 +273,12 @@ def _c_signals(part: pl.DataFrame, q: str, printing: str) -> pl.DataFrame:
     code = pl.col("code")
     funcs = pl.col("funcs")
     part = part.with_columns(code.str.count_matches(P.C_FUNC).alias("funcs"))
+    no_logic = funcs + pl.sum_horizontal(code.str.count_matches(p) for p in P.C_LOGIC)  # matches, as the released findall
     return part.select(
         I,
-        *_line_family(q, funcs, (P.C_INCLUDE_LINE, P.C_UNINIT_LINE, P.C_RETURN_LINE, P.C_CLASS_LINE), printing),
+        _per_line(funcs).alias(q + "frac_lines_func_ratio"),
+        _per_line(no_logic).alias(q + "score_lines_no_logic"),
+        _per_line(_lines_matching(printing)).alias(q + "frac_lines_print"),
         code.str.count_matches(P.C_MAIN).cast(pl.Float64).alias(q + "nums_lines_main"),
         pl.when(~_ext().is_in(list(P.C_HEADER_EXTS))).then(_per_line(_lines_matching(P.C_PREPROC_LINE))).alias(q + "frac_lines_preprocessor_directives"),
         code.str.slice(0, 200).str.contains("bits/stdc++.h", literal=True).alias(q + "cate_bitsstdc"),

@@ -25,3 +25,21 @@ def test_html_text_is_beautifulsoup_get_text():
     for signals in (ours, ref):
         assert signals["qsc_codehtml_num_chars_text"] == 25.0
         assert signals["qsc_codehtml_frac_words_text"] == 25 / len(HTML)
+
+
+PYTHON = 'def f(x):\n    r"""Doc\n    more\n    """\n    return x\n\n\nclass A:\n    u\'\'\'Doc\'\'\'\n    y = 1\n'
+
+
+def test_python_docstrings_leave_the_code_part_as_pygments_splits_them():
+    # The released code part (Pygments' PythonLexer, String.Doc removed) is
+    # 'def f(x):\n    r\n    return x\n\n\nclass A:\n    u\n    y = 1\n': a prefixed docstring is a docstring,
+    # its indent and prefix stay code, so 6 code lines; func_ratio 1/6, no_logic (def, class, return, y) 4/6.
+    from codelake.filtered.reference import split_code
+
+    code, comments = split_code(PYTHON, "python")
+    assert code == 'def f(x):\n    r\n    return x\n\n\nclass A:\n    u\n    y = 1\n'
+    assert comments == ['"""Doc\n    more\n    """', "'''Doc'''"]
+    ours, ref = _both("Python", PYTHON, "pkg/mod.py")
+    for signals in (ours, ref):
+        assert signals["qsc_codepython_frac_lines_func_ratio"] == 1 / 6
+        assert signals["qsc_codepython_score_lines_no_logic"] == 4 / 6
