@@ -11,6 +11,7 @@ yielded every time, each member knowing which copy it is (see `copies`).
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import shutil
 import stat
@@ -26,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from codelake.dumps.copies import RepeatedNames
 from codelake.dumps.errors import DumpError
 from codelake.dumps.names import printable_name
+from codelake.dumps.spool import MemberSpool
 from codelake.dumps.zip_names import member_name, open_zip
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
@@ -227,7 +229,9 @@ def _member_key(name: str) -> str:
 
 
 class TarDump(DumpSource):
-    """Streams the archive (`r|*`): two sequential passes, manifests then files; memory stays flat."""
+    """Streams the archive (`r|*`) once, decompressing it once: headers and bytes go to a spool on local
+    disk (`spool`: as large as the archive's files, gone when read) while the manifests and folders are
+    noted; the members are then yielded from the spool. Memory stays flat."""
 
     def __init__(self, path: Path, manifest_file: str, limits: ArchiveLimits):
         super().__init__(path, manifest_file)
@@ -236,6 +240,7 @@ class TarDump(DumpSource):
         self._manifests: dict[str, bytes | str] | None = None
         self._repo_dirs: list[str] = []
         self._repeated = RepeatedNames()
+        self._spool: MemberSpool | None = None
 
     def _stream(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
         count = total = 0
@@ -282,81 +287,114 @@ class TarDump(DumpSource):
             return _GzipProcess(self.path)
         return gzip.open(self.path, "rb")
 
-    def _scan_manifests(self) -> None:
-        names: list[tuple[str, ...]] = []
+    def _scan(self) -> None:
+        """The one pass: every member's header and bytes to the spool, the manifests and folders noted."""
+        spool = MemberSpool()
+        try:
+            self._scan_into(spool)
+        except BaseException:
+            spool.close()
+            raise
+        if self._spool is not None:
+            self._spool.close()
+        self._spool = spool
+
+    def _scan_into(self, spool: MemberSpool) -> None:
         found: dict[tuple[str, ...], bytes | str] = {}
+        # The folders, kept per folder, not per member: strip one top folder named like the dump when
+        # every member is inside it; the repositories are then the folders below it.
+        any_name, all_under_top = False, True
+        firsts: set[str] = set()
+        under_top: set[str] = set()
         for archive, info in self._stream():
+            unsafe = _unsafe_reason(info.name)
+            parts = () if unsafe else tuple(p for p in PurePosixPath(info.name).parts if p not in (".", ""))
+            # A repeated manifest: the last one wins, as it would on extraction.
+            is_manifest = bool(parts) and parts[-1] == self.manifest_file and len(parts) in (2, 3)
             if not info.isdir():
                 self._repeated.add(_member_key(info.name))
-            if _unsafe_reason(info.name):
-                continue
-            parts = tuple(p for p in PurePosixPath(info.name).parts if p not in (".", ""))
-            if parts and not info.isdir():
-                names.append(parts[:2])
-            # A repeated manifest: the last one wins, as it would on extraction.
-            if parts and parts[-1] == self.manifest_file and len(parts) in (2, 3):
-                if info.isfile() and info.size <= 1 << 20:
-                    handle = archive.extractfile(info)
-                    found[parts] = handle.read() if handle else b""
+                if unsafe:
+                    spool.append((info.name, "unsafe", 0, None))
+                elif info.isfile():
+                    self._spool_file(archive, info, spool, found if is_manifest and info.size <= 1 << 20 else None, parts)
+                elif info.issym() or info.islnk():
+                    spool.append((info.name, "link", 0, info.linkname))
                 else:
-                    found[parts] = f"{self.manifest_file} is not a small regular file"
+                    spool.append((info.name, "special", 0, info.type))
+            if unsafe:
+                continue
+            if is_manifest and not (info.isfile() and info.size <= 1 << 20):
+                found[parts] = f"{self.manifest_file} is not a small regular file"
+            if parts and not info.isdir():
+                any_name = True
+                firsts.add(parts[0])
+                if parts[0] == self.name and len(parts) > 1:
+                    under_top.add(parts[1])
+                else:
+                    all_under_top = False
         self._repeated.freeze()
-        # One top folder named like the dump, holding the repositories: strip it.
-        self._strip_top = bool(names) and all(p[0] == self.name and len(p) > 1 for p in names)
+        self._strip_top = any_name and all_under_top
         self._manifests = {}
         for parts, raw in found.items():
             if self._strip_top:
                 parts = parts[1:]
             if len(parts) == 2:
                 self._manifests[parts[0]] = raw
-        dirs = set()
-        for parts in names:
-            parts = parts[1:] if self._strip_top else parts
-            if len(parts) >= 1:
-                dirs.add(parts[0])
-        self._repo_dirs = sorted(dirs)
+        self._repo_dirs = sorted(under_top if self._strip_top else firsts)
+
+    def _spool_file(self, archive: tarfile.TarFile, info: tarfile.TarInfo, spool: MemberSpool, manifests: dict | None, parts: tuple) -> None:
+        """A regular member's bytes to the spool (a manifest's also to `manifests`)."""
+        try:
+            handle = archive.extractfile(info)
+            if manifests is not None:
+                data = handle.read() if handle else b""
+                manifests[parts] = data
+                spool.append((info.name, "file", info.size, None), io.BytesIO(data), len(data))
+            else:
+                spool.append((info.name, "file", info.size, None), handle, info.size)
+        except (tarfile.TarError, EOFError, zlib.error) as err:
+            raise DumpError(f"{self.where}: corrupt or truncated archive at member {printable_name(info.name)!r}: {err}") from err
+        except OSError as err:
+            if err.errno is not None:  # the spool's disk, not the archive
+                raise
+            raise DumpError(f"{self.where}: corrupt or truncated archive at member {printable_name(info.name)!r}: {err}") from err
 
     def manifests(self) -> dict[str, bytes | str]:
         if self._manifests is None:
-            self._scan_manifests()
+            self._scan()
         return dict(self._manifests or {})
 
     def repo_dirs(self) -> list[str]:
         if self._manifests is None:
-            self._scan_manifests()
+            self._scan()
         return self._repo_dirs
 
     def members(self) -> Iterator[DumpMember]:
-        if self._manifests is None:
-            self._scan_manifests()
+        """Every member from the spool of the one pass; the spool is dropped once they are all yielded
+        (asked again, the archive is read again)."""
+        if self._spool is None:
+            self._scan()
+        spool, self._spool = self._spool, None
         self._repeated.restart()
-        for archive, info in self._stream():
-            if info.isdir():
-                continue
-            copy, copies = self._repeated.copy_of(_member_key(info.name))
-            unsafe = _unsafe_reason(info.name)
-            if unsafe:
-                yield DumpMember(None, info.name, "unsafe_path", 0, unsafe, copy, copies)
-                continue
-            parts = tuple(p for p in PurePosixPath(info.name).parts if p not in (".", ""))
-            repo_dir, rel = _split(parts, self.name, self._strip_top)
-            if self._is_bookkeeping(repo_dir, rel):
-                continue
-            if info.issym() or info.islnk():
-                detail = f"link to {printable_name(info.linkname)!r} in archive; not followed"
-                yield DumpMember(repo_dir, rel, "symlink", 0, detail, copy, copies)
-            elif not info.isfile():
-                yield DumpMember(repo_dir, rel, "special_file", 0, f"tar member type {info.type!r}", copy, copies)
-            else:
-                reader = lambda limit, a=archive, i=info: self._read(a, i, limit)  # noqa: E731
-                yield DumpMember(repo_dir, rel, "file", info.size, copy=copy, copies=copies, _reader=reader)
-
-    def _read(self, archive: tarfile.TarFile, info: tarfile.TarInfo, limit: int) -> bytes:
         try:
-            handle = archive.extractfile(info)
-            return handle.read(limit) if handle else b""
-        except (tarfile.TarError, EOFError, zlib.error) as err:
-            raise DumpError(f"{self.where}: corrupt or truncated archive at member {printable_name(info.name)!r}: {err}") from err
+            for (name, kind, size, extra), read in spool.records():
+                copy, copies = self._repeated.copy_of(_member_key(name))
+                if kind == "unsafe":
+                    yield DumpMember(None, name, "unsafe_path", 0, _unsafe_reason(name), copy, copies)
+                    continue
+                parts = tuple(p for p in PurePosixPath(name).parts if p not in (".", ""))
+                repo_dir, rel = _split(parts, self.name, self._strip_top)
+                if self._is_bookkeeping(repo_dir, rel):
+                    continue
+                if kind == "link":
+                    detail = f"link to {printable_name(extra)!r} in archive; not followed"
+                    yield DumpMember(repo_dir, rel, "symlink", 0, detail, copy, copies)
+                elif kind == "special":
+                    yield DumpMember(repo_dir, rel, "special_file", 0, f"tar member type {extra!r}", copy, copies)
+                else:
+                    yield DumpMember(repo_dir, rel, "file", size, copy=copy, copies=copies, _reader=read)
+        finally:
+            spool.close()
 
 
 @dataclass
