@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 from deltalake import DeltaTable, Schema
 from deltalake.transaction import create_table_with_add_actions
 
 from codelake.lake.parquet_files import write_partitioned_files
 from codelake.lake.prefetch import prefetched
 from codelake.lake.storage import ObjectStorePath, filesystem_for, is_object_store, with_environment
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds  # importing it imports pandas (0.5-1 s): only where a dataset is used
 
 
 def _sql_literal(value: str) -> str:
