@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from ray_cluster import LocalRayCluster  # noqa: E402
+from codelake.compute.local_ray import LocalRayCluster
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
-"""A real local Ray cluster for the tests: `ray start --head --block` in a process group of its own,
-2 CPUs, its session files in a short temporary folder (Ray's sockets need short paths), on free
-ports. Stopped by signalling that process group (nothing else on the machine is touched)."""
+"""A Ray cluster on this machine, for the tests, the overhead benchmark and trying the cluster path
+without a cluster: `ray start --head --block` in a process group of its own, N CPUs, its session
+files in a short temporary folder (Ray's sockets need short paths), on free ports. Stopped by
+signalling that process group, so nothing else on the machine (another Ray included) is touched."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def _free_port() -> int:
 
 
 class LocalRayCluster:
+    """start() returns once the dashboard (jobs API) answers; stop() ends every process it started."""
+
     def __init__(self, cpus: int = 2):
         self.cpus = cpus
         self.folder = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
