@@ -40,6 +40,17 @@ slurm: {partition: gpu, nodes: 2, gpus_per_node: 8, setup: ["module load cuda"]}
     assert set(resources) == set(resources_for_deployment("local"))  # the same resource keys: the assets do not change
 
 
+def test_the_data_stages_go_to_ray_only_when_the_cluster_names_one(tmp_path, monkeypatch):
+    assert not resources_for_deployment("local")["stage_runner"].runs_on_ray("transformed")
+    _config(tmp_path, monkeypatch, "lake_root: /shared/lake\n")
+    assert not resources_for_deployment()["stage_runner"].runs_on_ray("transformed")
+    _config(tmp_path, monkeypatch, "lake_root: /shared/lake\nray: {address: http://ray-head:8265, python: /envs/cl/bin/python, auth_token: true}\n")
+    runner = resources_for_deployment()["stage_runner"]
+    assert (runner.ray_address, runner.python, runner.ray_auth_token) == ("http://ray-head:8265", "/envs/cl/bin/python", True)
+    assert [s for s in ("raw_files", "exact_dedup", "fuzzy_dedup", "transformed", "filter_signals", "filtered") if runner.runs_on_ray(s)] == [
+        "raw_files", "fuzzy_dedup", "transformed", "filter_signals"]  # the SQL stages stay on the Dagster host
+
+
 def test_kubernetes_as_the_launcher(tmp_path, monkeypatch):
     _config(tmp_path, monkeypatch, """
 lake_root: /shared/codelake/lake
@@ -59,6 +70,7 @@ kubernetes: {namespace: ml, image: "reg/codelake:1", shared_volume_claim: shared
         ("lake_root: /l\nslurm: {nodes: many}\n", "section slurm: nodes"),
         ("lake_root: s3://b/l\nstorage_options: {AWS_SECRET_ACCESS_KEY: x}\n", "are secrets: set them in the environment"),
         ("lake_root: /l\nrays: {}\n", "unknown settings ['rays']"),
+        ("lake_root: /l\nray: {adress: http://h:8265}\n", "unknown ray settings ['adress']"),
     ],
 )
 def test_a_wrong_settings_file_is_named_with_its_problem(tmp_path, monkeypatch, text, message):
