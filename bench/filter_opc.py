@@ -137,6 +137,8 @@ def compare_with_released(frame, signals, decisions, released: dict, rules: Rule
         profile, keep, our_fired = ours[doc_id]
         rel_profile = opc_profile(rel["program_lang"], rel["doc_type"])
         rel_fired = {k for k, v in rel["hit_map"].items() if v}
+        if rel_profile == "excluded" and not rel["effective"]:
+            rel_fired.add("cate_excluded")  # CodeFilter drops unknown/excluded types before any rule; codelake's rule
         if random_mode == "seed" and (rel_fired | our_fired) & probabilistic:
             left_out += 1
             continue

@@ -446,10 +446,11 @@ def _find(data, i, end, quote, run, stop_at_newline):
 @njit(cache=True, nogil=True, inline="always")
 def _string_match(data, i, end, stop_at_newline):
     """The content span (start, end) of patterns.STR_A (or STR_B when stop_at_newline) matching at i,
-    after the quotes string_content strips, and where the match ends; start -1 if none matches."""
+    after the quotes string_content strips, and where the match ends; start -1 if none matches.
+    A triple-quoted string crosses lines in both."""
     q = data[i]
     if i + 2 < end and data[i + 1] == q and data[i + 2] == q:
-        j = _find(data, i + 3, end, q, 3, stop_at_newline)
+        j = _find(data, i + 3, end, q, 3, False)
         if j >= 0:
             return i + 3, j, j + 3
     j = _find(data, i + 1, end, q, 1, stop_at_newline)

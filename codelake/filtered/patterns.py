@@ -51,7 +51,8 @@ SPLIT = {
 SPLIT_GROUPS = {"c": (1, 2), "hash": (1, 2), "dash": (1, 2), "markup": (1, 2), "python": ((1, 3), (2, 4))}
 
 STR_A = r"'''[\s\S]*?'''|" + r'"""[\s\S]*?"""|' + r"'[\s\S]*?'|" + r'"[\s\S]*?"'
-STR_B = r"'''.*?'''|" + r'""".*?"""|' + r"'.*?'|" + r'".*?"'
+# The released string_length / long_word_length pattern: triple-quoted strings cross lines (re.DOTALL), quoted do not.
+STR_B = r"'''[\s\S]*?'''|" + r'"""[\s\S]*?"""|' + r"'[^\n]*?'|" + r'"[^\n]*?"'
 LONG_WORD = NOT_WS + "{21,}"
 HTTP = r"https?://" + NOT_WS
 WORD_RUN = NOT_WS + "+"

@@ -43,3 +43,13 @@ def test_python_docstrings_leave_the_code_part_as_pygments_splits_them():
     for signals in (ours, ref):
         assert signals["qsc_codepython_frac_lines_func_ratio"] == 1 / 6
         assert signals["qsc_codepython_score_lines_no_logic"] == 4 / 6
+
+
+def test_triple_quoted_strings_cross_lines_in_the_string_length():
+    # The released '''(.*?)'''|"""(.*?)"""|'([^\n]*?)'|"([^\n]*?)" (re.DOTALL): the template's 24 characters
+    # between its triple quotes count, with the 1 of 'x': 25 / 53 = 0.47169811 there.
+    text = 'TEMPLATE = """\\\n<p>{a}</p>\n<p>{b}</p>\n"""\nname = \'x\'\n'
+    assert len(text) == 53
+    ours, ref = _both("Python", text, "pkg/mod.py")
+    for signals in (ours, ref):
+        assert round(signals["qsc_code_frac_chars_string_length"], 8) == 0.47169811
