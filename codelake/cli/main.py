@@ -23,28 +23,49 @@ def _same_lake(input_path: str, output: Lake) -> None:
         raise ValueError("this stage reads and writes one lake: --input and --output must be the same directory")
 
 
+def _stages_to_run(args: argparse.Namespace) -> list:
+    """The stage named, or with --from the registry's chain from that stage to it, in order."""
+    from codelake.registry import chain, stage
+
+    if args.from_stage is None:
+        return [stage(args.stage)]
+    stages = chain(args.stage)
+    names = [s.name for s in stages]
+    if args.from_stage not in names:
+        raise ValueError(f"--from {args.from_stage}: not upstream of {args.stage} (its chain: {' -> '.join(names)})")
+    stages = stages[names.index(args.from_stage) :]
+    if args.rules is not None and sum("rules" in s.options for s in stages) > 1:
+        raise ValueError(f"--rules means a different file to each of {', '.join(s.name for s in stages if 'rules' in s.options)}: "
+                         "run them one at a time to give one")
+    return stages
+
+
 def _run_stage(args: argparse.Namespace, console: Console) -> int:
-    from codelake.registry import StageOptions, stage
+    """One stage, or a stretch of the chain in this one process (--from): each stage reads its upstream
+    table from the output lake and writes its table and lineage exactly as its own run does; the
+    interpreter, its imports and DuckDB's Delta extension are loaded once for all of them."""
+    from codelake.registry import StageOptions
 
-    spec = stage(args.stage)
     output = Lake(args.output)
-    if spec.input_kind == "same_lake":
-        _same_lake(args.input, output)
-    started = time.perf_counter()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task("reading", total=None)
+    for i, spec in enumerate(_stages_to_run(args)):
+        source = args.input if i == 0 else args.output  # later stages read what the earlier ones wrote
+        if spec.input_kind == "same_lake":
+            _same_lake(source, output)
+        started = time.perf_counter()
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task("reading", total=None)
 
-        def progress(files: int, nbytes: int | None = None) -> None:
-            if files % 500 == 0:
-                read = f", {nbytes / 1e6:,.1f} MB" if nbytes is not None else ""
-                bar.update(task, description=f"{spec.name}: {files:,} files{read}")
+            def progress(files: int, nbytes: int | None = None, name: str = spec.name) -> None:
+                if files % 500 == 0:
+                    read = f", {nbytes / 1e6:,.1f} MB" if nbytes is not None else ""
+                    bar.update(task, description=f"{name}: {files:,} files{read}")
 
-        options = StageOptions(input=args.input, preset=args.preset, workers=args.workers, rules=args.rules, seed=args.seed, progress=progress)
-        report = spec.run(output, options)
-    seconds = time.perf_counter() - started
-    console.print(report.summary())
+            options = StageOptions(input=source, preset=args.preset, workers=args.workers, rules=args.rules, seed=args.seed, progress=progress)
+            report = spec.run(output, options)
+        seconds = time.perf_counter() - started
+        console.print(report.summary())
+        console.print(f"{report.bytes_in / 1e6:,.1f} MB in {seconds:.2f}s ({report.bytes_in / 1e6 / max(seconds, 1e-9):,.1f} MB/s)")
     _refresh_catalog(output, console)
-    console.print(f"{report.bytes_in / 1e6:,.1f} MB in {seconds:.2f}s ({report.bytes_in / 1e6 / max(seconds, 1e-9):,.1f} MB/s)")
     return 0
 
 
@@ -100,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_lifecycle_commands(sub)
     run = sub.add_parser("run", help="run one stage without Dagster")
     run.add_argument("stage", choices=list(STAGES), help="a stage of codelake/registry.py")
+    run.add_argument("--from", dest="from_stage", choices=list(STAGES), default=None,
+                     help="run every stage of the chain from this one up to STAGE, in order, in this one process (e.g. "
+                     "`run code_corpus --from raw_files --input DUMP`); --input is the first stage's")
     run.add_argument("--input", required=True, help="raw_files: a dump (folder or archive); later stages: the lake holding the upstream table")
     run.add_argument("--output", required=True, help="the lake directory to write the stage's table and lineage into")
     run.add_argument("--preset", default=None, help="fuzzy_dedup: a preset of rules/fuzzy_dedup.yaml (default: its default_preset)")
