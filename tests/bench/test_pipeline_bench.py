@@ -31,3 +31,6 @@ def test_every_stage_of_the_chain_is_measured_against_the_baseline(tmp_path, cap
     assert result["ratio_chain_to_baseline"] == result["chain"]["mb_per_s"] / result["baseline"]["mb_per_s"] > 0
     assert result["files"] > 10 and result["input_mb"] <= 0.21
     assert "whole chain" in format_table(result)
+    one = result["one_process"]
+    assert len(one["runs"]) == 1 and one["mb_per_s"] == result["input_mb"] / one["seconds"] > 0
+    assert "one process" in out and f"--from {CODE_CHAIN[0]}" in out
