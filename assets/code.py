@@ -154,7 +154,8 @@ def transformed(context: AssetExecutionContext, config: ParallelStageConfig, lak
     license header comments at the top of files removed (per language's comment syntax), and personal
     or secret data replaced by placeholders — <EMAIL>, <IP_ADDRESS>, <KEY>, <PASSWORD>. Rules in
     rules/transform/. Every file is kept; each changed file's lineage row says what kinds were
-    replaced and how many, never the values."""
+    replaced and how many, never the values. Incremental: a run reads only the survivors it has not
+    transformed yet and withdraws those that stopped being survivors, so a new dump costs only itself."""
     options = StageOptions(workers=config.workers, batch_rows=config.batch_rows, progress=_progress_logger(context))
     return _whole_lake_stage(context, "transformed", lake, duckdb, options, stage_runner)
 
@@ -171,7 +172,7 @@ def filter_signals(context: AssetExecutionContext, lake: LakeResource, duckdb: L
     """Every RefineCode filter signal of every transformed file, computed once (vectorized over Polars
     frames; Python-AST signals where a rule needs a parse) into its own table, without text. The
     `filtered` asset decides from this table alone, so changing a threshold in rules/filters/ re-decides
-    without re-reading any file."""
+    without re-reading any file. Incremental: only files new since the last run are computed."""
     return _whole_lake_stage(context, "filter_signals", lake, duckdb, StageOptions(progress=_progress_logger(context)), stage_runner)
 
 
@@ -192,7 +193,8 @@ def filtered(context: AssetExecutionContext, config: FilterConfig, lake: LakeRes
     general-code and per-language profiles, with the reference's thresholds and drop probabilities).
     Decided from filter_signals only. Each dropped file's lineage row names the first rule that fired,
     with every firing rule and the signal values in the detail; the metadata lists files and bytes
-    dropped per rule and profile, with samples, and the rules that dropped nothing."""
+    dropped per rule and profile, with samples, and the rules that dropped nothing. Incremental: only
+    files new since the last run are decided (all of them again after a rule or seed change)."""
     return _whole_lake_stage(context, "filtered", lake, duckdb, StageOptions(seed=config.seed), seed=config.seed)
 
 

@@ -46,7 +46,11 @@ class StageReport:
 
     def summary(self) -> str:
         reasons = ", ".join(f"{r}={n}" for r, n in self.drops_by_reason.most_common())
-        return (
+        text = (
             f"{self.stage}: {self.rows_in} in, {self.rows_kept} kept, {self.rows_dropped} dropped"
             f" ({reasons or 'none'}); table version {self.version}"
         )
+        for increment in self.tables.get("increment", []):  # an incremental stage: what this run decided
+            text += (f"; {increment['mode']}: {increment['files_decided']} files decided (dumps {increment['dumps_decided']}),"
+                     f" {increment['files_withdrawn']} withdrawn")
+        return text

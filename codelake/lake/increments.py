@@ -301,6 +301,8 @@ def commit_increment(
         adds = _write(lake, name, chain(rows, _kept_of(increment._table, table_files, increment.gone, schema)), schema, ["dump"])
         version = _commit(lake, name, _removes(lake, name, table_files) + adds, schema, ["dump"], "append", state)
         lineage_files = _files_holding(increment._lineage, increment.gone)
+        if lineage.count == 0 and not lineage_files:  # no lineage row decided or withdrawn (e.g. filter_signals)
+            return version, lake.version(LINEAGE_TABLE)
         lineage_rows = chain(lineage._stamped_batches(version), _kept_of(increment._lineage, lineage_files, increment.gone, LINEAGE_SCHEMA))
         lineage_adds = _write(lake, LINEAGE_TABLE, lineage_rows, LINEAGE_SCHEMA, ["stage", "dump"])
         removes = _removes(lake, LINEAGE_TABLE, lineage_files)
