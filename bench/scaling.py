@@ -1,6 +1,6 @@
 """Scaling model: measured per-MB CPU costs and SQL growth, extrapolated to 1 TB and 100 TB of crawl on N workers.
 
-    python -m bench.scaling [--sizes-mb 6 24] [--base-rows 50000] [--multiples 1 2 4 8] [--workers 1 16 128 1024]
+    python -m bench.scaling [--sizes-mb 8 64] [--base-rows 50000] [--multiples 1 2 4 8] [--workers 1 16 128 1024]
                             [--worker-cores 2] [--driver-cores 16] [--price 0.05] [--workdir DIR]
 
 Measured on this machine, in CPU seconds (the machine is shared: CPU seconds move far less with load than wall):
@@ -106,6 +106,9 @@ def measure_chain(dump: Path, lake: Path, workdir: Path) -> dict:
         if mb_in is None:
             raise RuntimeError(f"codelake run {stage}: no 'MB in' line in its output")
         stages[stage] = {"cpu_s": m["cpu_s"], "wall_s": m["wall_s"], "mb_in": float(mb_in.group(1).replace(",", ""))}
+    # raw_files skips files of no supported language or over the size cap without reading them (the corpus's
+    # binaries): its work is the MB it reads and keeps, exact_dedup's input.
+    stages[CODE_CHAIN[0]]["mb_work"] = stages[CODE_CHAIN[1]]["mb_in"]
     opened = Lake(lake)
     raw = opened.dataset("raw_files").to_table(columns=["size"])
     lineage = opened.dataset("lineage").to_table(columns=["stage", "action"]).group_by(["stage", "action"]).aggregate([("stage", "count")])
@@ -119,11 +122,12 @@ def measure_baseline(dump: Path, workdir: Path) -> dict:
 
 
 def stage_costs(runs: list[dict]) -> dict:
-    """{stage: placement, intercept_cpu_s, cpu_s_per_mb, points} from the chain at each corpus size. A slope the
-    noise makes non-positive falls back to the largest run's CPU per MB (start-up included: an overestimate)."""
+    """{stage: placement, intercept_cpu_s, cpu_s_per_mb, points} from the chain at each corpus size, per MB of the
+    stage's input (raw_files: per MB it reads and keeps, applied in the model to the whole crawl, an upper bound). A
+    slope the noise makes non-positive falls back to the largest run's CPU per MB (start-up included: an overestimate)."""
     costs = {}
     for stage in CODE_CHAIN:
-        points = [(r["chain"]["stages"][stage]["mb_in"], r["chain"]["stages"][stage]["cpu_s"]) for r in runs]
+        points = [(r["chain"]["stages"][stage].get("mb_work", r["chain"]["stages"][stage]["mb_in"]), r["chain"]["stages"][stage]["cpu_s"]) for r in runs]
         intercept, slope = model.fit_line(points) if len({x for x, _ in points}) > 1 else (0.0, 0.0)
         fallback = slope <= 0 or intercept < 0
         if fallback:
@@ -177,6 +181,7 @@ def build_model(result: dict, a: model.Assumptions, crawls_tb: list[float], work
     measured = result["corpus"]
     runs = [model.model_run(tb * model.TB_MB, n, a, costs, fits, measured) for tb in crawls_tb for n in workers]
     volumes = {tb: model.crawl_volumes(tb * model.TB_MB, a, measured) for tb in crawls_tb}
+    log_per_action = max(p["log_bytes"] / p["n"] for p in result["sql_points"]["delta_commit"])
     per_row = {step: max(p["duckdb_bytes"] / p["n"] for p in result["sql_points"][step]) for step in ("exact_grouping", "fuzzy_candidates")}
     web = result.get("web")
     return {
@@ -186,6 +191,8 @@ def build_model(result: dict, a: model.Assumptions, crawls_tb: list[float], work
                                        "fuzzy_clustering": model.driver_memory_gb(volumes[tb]["documents"], per_row["fuzzy_candidates"])}
                              for tb in crawls_tb},
         "duckdb_bytes_per_row": per_row,
+        "delta_log_bytes_per_action": log_per_action,
+        "delta_log_gb": {str(tb): volumes[tb]["add_actions"] * log_per_action / 1e9 for tb in crawls_tb},
         "web_runs": [model.model_web(tb * model.TB_MB, n, a, web["cpu_s_per_mb"]) for tb in crawls_tb for n in workers] if web else [],
     }
 
@@ -203,6 +210,8 @@ def report(result: dict) -> str:
               f"{'step':<20}{'n':>10}{'CPU s':>9}{'k all':>8}{'k top':>8}{'k used':>8}"]
     for step, f in m["sql_fits"].items():
         lines.append(f"{step:<20}{f['n_ref']:>10,}{f['cpu_s_ref']:>9.3f}{f['exponent_all']:>8.2f}{f['exponent_top']:>8.2f}{f['exponent']:>8.2f}")
+    lines.append(f"the single Delta commit's log entry: {m['delta_log_bytes_per_action']:.0f} bytes per file committed (add + remove), "
+                 + ", ".join(f"{gb:,.2f} GB at {tb} TB" for tb, gb in m["delta_log_gb"].items()))
     a = m["assumptions"]
     lines += ["", f"assumed: workers of {a['worker_cores']} cores, driver of {a['driver_cores']} cores / {a['driver_memory_gb']:g} GB, "
               f"${a['price_per_core_hour']} per core-hour, exact keep {a['exact_keep']}, fuzzy keep {a['fuzzy_keep']}, "
@@ -225,7 +234,7 @@ def report(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scaling", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes-mb", type=float, nargs="+", default=[6.0, 24.0], help="corpus sizes for the per-MB lines (default 6 24)")
+    parser.add_argument("--sizes-mb", type=float, nargs="+", default=[8.0, 64.0], help="corpus sizes for the per-MB lines (default 8 64)")
     parser.add_argument("--base-rows", type=int, default=50_000, help="SQL steps: rows at multiple 1 (default 50000)")
     parser.add_argument("--base-commit-files", type=int, default=2000, help="Delta commit: add actions at multiple 1 (default 2000)")
     parser.add_argument("--multiples", type=int, nargs="+", default=[1, 2, 4, 8])

@@ -194,6 +194,8 @@ def delta_commit(n: int, workdir: Path) -> dict:
     files = len(lake.table("commit-table").file_uris())
     if files != n:
         raise AssertionError(f"delta_commit: table holds {files} files after committing {n}")
+    # What every reader replays until a checkpoint: the commit's JSON entry (n adds and n removes).
+    out["delta_commit"]["log_bytes"] = max((table / "_delta_log").glob("*.json"), key=lambda f: f.name).stat().st_size
     return out
 
 

@@ -103,6 +103,7 @@ def test_a_tiny_real_run_measures_every_stage_and_step(tmp_path, capsys):
     assert runs[1]["wall_s"] < runs[0]["wall_s"] and runs[1]["driver_wall_s"] == pytest.approx(runs[0]["driver_wall_s"])
     assert result["web"]["cpu_s_per_mb"] == pytest.approx(0.4) and len(result["model"]["web_runs"]) == 2
     assert result["corpus"]["bytes_per_file"] > 0 and result["baseline_cpu_s_per_mb"] > 0
+    assert result["model"]["delta_log_bytes_per_action"] > 0 and "Delta commit" in out
     for stage in CODE_CHAIN:
         assert stage in out
     assert "largest step" in out and "load average" in out and "web branch" in out
