@@ -549,8 +549,8 @@ def string_counts(data, offsets, classes):
 
 
 # Comment styles of patterns.SPLIT, as split_code's `styles` argument takes them.
-STYLES = ("none", "c", "hash", "python", "dash", "markup")
-_C, _HASH, _PYTHON, _DASH, _MARKUP = range(1, 6)
+STYLES = ("none", "c", "hash", "python", "dash", "markup", "c_nl", "hash_nl", "dash_nl")
+_C, _HASH, _PYTHON, _DASH, _MARKUP, _C_NL, _HASH_NL, _DASH_NL = range(1, 9)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -605,6 +605,13 @@ def _next_match(data, i, start, end, style):
     string (kept in the code part); end -1 when nothing matches at i."""
     b = data[i]
     nxt = data[i + 1] if i + 1 < end else 0
+    newline = style >= _C_NL  # a line comment takes its newline (patterns.SPLIT's *_nl styles)
+    if style == _C_NL:
+        style = _C
+    elif style == _HASH_NL:
+        style = _HASH
+    elif style == _DASH_NL:
+        style = _DASH
     if style == _PYTHON:
         if i == start or data[i - 1] == 10:  # a docstring: (?m)^([ \t]*[rRuUbB]{0,2})(TRIPLE), indent and prefix code
             k = i
@@ -630,7 +637,8 @@ def _next_match(data, i, start, end, style):
     if b == 34 or b == 39:
         return _quoted_end(data, i, end), -1
     if (style == _HASH and b == 35) or (style == _C and b == 47 and nxt == 47) or (style == _DASH and b == 45 and nxt == 45):
-        return _line_end(data, i, end), i
+        e = _line_end(data, i, end)
+        return (e + 1 if newline and e < end else e), i
     if (style == _C or style == _DASH) and b == 47 and nxt == 42:
         return _closing_end(data, i + 2, end, 42, 47, 0, 2), i
     return -1, -1

@@ -46,9 +46,15 @@ SPLIT = {
     "python": r"(?m)^([ \t]*[rRuUbB]{0,2})(" + TRIPLE + ")|(" + TRIPLE + "|" + DQ + "|" + SQ + r")|(#[^\n]*)",
     "dash": "(" + DQ + "|" + SQ + r")|(--[^\n]*|/\*[\s\S]*?\*/)",
     "markup": r"()(<!--[\s\S]*?-->)",
+    # Languages whose Pygments lexer ends a line comment's token with its newline (the released split then
+    # moves the newline out of the code part, joining the code lines around it): profiles.LINE_COMMENT_NEWLINE.
+    "c_nl": "(" + DQ + "|" + SQ + r")|(//[^\n]*\n?|/\*[\s\S]*?\*/)",
+    "hash_nl": "(" + DQ + "|" + SQ + r")|(#[^\n]*\n?)",
+    "dash_nl": "(" + DQ + "|" + SQ + r")|(--[^\n]*\n?|/\*[\s\S]*?\*/)",
 }
 # Python's docstring alternative comes first and is a comment: normalise to (string, comment) groups.
-SPLIT_GROUPS = {"c": (1, 2), "hash": (1, 2), "dash": (1, 2), "markup": (1, 2), "python": ((1, 3), (2, 4))}
+SPLIT_GROUPS = {"c": (1, 2), "hash": (1, 2), "dash": (1, 2), "markup": (1, 2), "python": ((1, 3), (2, 4)),
+                "c_nl": (1, 2), "hash_nl": (1, 2), "dash_nl": (1, 2)}
 
 STR_A = r"'''[\s\S]*?'''|" + r'"""[\s\S]*?"""|' + r"'[\s\S]*?'|" + r'"[\s\S]*?"'
 # The released string_length / long_word_length pattern: triple-quoted strings cross lines (re.DOTALL), quoted do not.

@@ -20,7 +20,7 @@ SNIPPETS = [
     "s = '" + "w" * 30 + " http://" + "x" * 25 + "'\nt = \"" + " ".join(["ab"] * 25) + "\"\n",
     "},\n},\n  x  \n\tx\n\n  \n",
 ]
-STYLES = ["c", "hash", "python", "dash", "markup", "none"]
+STYLES = ["c", "hash", "python", "dash", "markup", "none", "c_nl", "hash_nl", "dash_nl"]
 
 
 def _buffers(texts: list[str]):

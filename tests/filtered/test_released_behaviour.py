@@ -53,3 +53,21 @@ def test_triple_quoted_strings_cross_lines_in_the_string_length():
     ours, ref = _both("Python", text, "pkg/mod.py")
     for signals in (ours, ref):
         assert round(signals["qsc_code_frac_chars_string_length"], 8) == 0.47169811
+
+
+def test_c_line_comments_take_their_newline_as_pygments_cs_lexer_does():
+    # Released split of this C file: code 'int a; int b;\nint main() { return 0; }\n', comments
+    # '// TODO note\n// one\n// two\n' (27 of 66 characters: 0.40909091); 1 of 5 lines a prompt comment (0.2);
+    # 2 code lines: one function (0.5), function + line-start simple variable (1.0).
+    text = "int a; // TODO note\nint b;\n// one\n// two\nint main() { return 0; }\n"
+    from codelake.filtered.reference import split_code
+
+    assert split_code(text, "c_nl")[0] == "int a; int b;\nint main() { return 0; }\n"
+    ours, ref = _both("C", text, "src/a.c")
+    for signals in (ours, ref):
+        assert round(signals["qsc_code_frac_chars_comments"], 8) == 0.40909091
+        assert signals["qsc_code_frac_lines_prompt_comments"] == 0.2
+        assert signals["qsc_codec_frac_lines_func_ratio"] == 0.5
+        assert signals["qsc_codec_score_lines_no_logic"] == 1.0
+    js_ours, _ = _both("JavaScript", text.replace("int ", "var "), "src/a.js")  # its lexer keeps the newline in the code
+    assert js_ours["qsc_code_frac_chars_comments"] == 24 / 66
