@@ -52,10 +52,10 @@ def python_ast_counts(text: str) -> dict | None:
                     has_var = True
             elif kind is ast.ClassDef:
                 classes += 1
-                for stmt in node.body:
-                    if (type(stmt) is ast.Assign and any(type(t) is ast.Name for t in stmt.targets)) or (
-                        type(stmt) is ast.AnnAssign and type(stmt.target) is ast.Name
-                    ):
+                for stmt in node.body:  # the released filter counts each plain-name target: a = b = 1 is 2
+                    if type(stmt) is ast.Assign:
+                        class_assigns += sum(type(t) is ast.Name for t in stmt.targets)
+                    elif type(stmt) is ast.AnnAssign and type(stmt.target) is ast.Name:
                         class_assigns += 1
             elif kind is ast.Assign:
                 if not has_var and any(type(t) is ast.Name for t in node.targets):

@@ -71,3 +71,12 @@ def test_c_line_comments_take_their_newline_as_pygments_cs_lexer_does():
         assert signals["qsc_codec_score_lines_no_logic"] == 1.0
     js_ours, _ = _both("JavaScript", text.replace("int ", "var "), "src/a.js")  # its lexer keeps the newline in the code
     assert js_ours["qsc_code_frac_chars_comments"] == 24 / 66
+
+
+def test_class_body_assignments_count_each_name_target():
+    # Released no_logic of this file: def 1 + class 1 + return 1 + class-body names a, b, c, d 4 over 6 code
+    # lines = 1.16666667 (a = b = 1 is two simple variables there).
+    text = "class A:\n    a = b = 1\n    c: int = 2\n    d = 3\n\n    def f(self):\n        return 1\n"
+    ours, ref = _both("Python", text, "pkg/mod.py")
+    for signals in (ours, ref):
+        assert signals["qsc_codepython_score_lines_no_logic"] == 7 / 6
