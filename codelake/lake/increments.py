@@ -123,19 +123,20 @@ class _Held:
     dataset: ds.Dataset | None
 
 
-def _held(lake: Lake, name: str, where: ds.Expression | None = None) -> _Held:
-    empty = pa.table({"doc_id": pa.array([], pa.string()), "dump": pa.array([], pa.string()), "file": pa.array([], pa.string())})
+def _held(lake: Lake, name: str, where: ds.Expression | None = None, extra: tuple[str, ...] = ()) -> _Held:
+    columns = ["doc_id", "dump", *extra]
+    empty = pa.table({c: pa.array([], pa.string()) for c in [*columns, "file"]})
     if not lake.exists(name):
         return _Held(empty, {}, None)
     dataset = lake.dataset(name)
     batches, fragments = [], {}
-    for tagged in dataset.scanner(columns=["doc_id", "dump"], filter=where).scan_batches():
+    for tagged in dataset.scanner(columns=columns, filter=where).scan_batches():
         batch = tagged.record_batch
         if batch.num_rows == 0:
             continue
         fragments[tagged.fragment.path] = tagged.fragment
-        batches.append(pa.record_batch([batch.column("doc_id"), batch.column("dump"), pa.array([tagged.fragment.path] * batch.num_rows)],
-                                       names=["doc_id", "dump", "file"]))
+        arrays = [batch.column(c) for c in columns] + [pa.array([tagged.fragment.path] * batch.num_rows, pa.string())]
+        batches.append(pa.record_batch(arrays, names=[*columns, "file"]).cast(empty.schema))
     return _Held(pa.Table.from_batches(batches, empty.schema) if batches else empty, fragments, dataset)
 
 
@@ -206,10 +207,10 @@ def plan_increment(
     if state is None or state.get("fingerprint") != fingerprint:
         return Increment(stage, True, fingerprint, generations, upstream_keys, empty_gone)
     held = _held(lake, stage)
-    lineage = _held(lake, LINEAGE_TABLE, ds.field("stage") == stage)
+    lineage = _held(lake, LINEAGE_TABLE, ds.field("stage") == stage, extra=("action",))
     decided = held.keys.select(["doc_id", "dump"])
     if drops_in_lineage:
-        dropped = _held(lake, LINEAGE_TABLE, (ds.field("stage") == stage) & (ds.field("action") == "drop")).keys.select(["doc_id", "dump"])
+        dropped = lineage.keys.filter(pc.equal(lineage.keys.column("action"), "drop")).select(["doc_id", "dump"])
         decided = pa.concat_tables([decided, dropped])
     before = state.get("dumps", {})
     redone = sorted(d for d in set(before) | set(generations) if before.get(d) != generations.get(d))
