@@ -3,7 +3,9 @@
 Rows are spooled to a local Arrow IPC file while a stage streams (memory stays flat however many rows
 drop) and committed to the `lineage` Delta table after the stage's own table, stamped with that
 table's version. The lineage table is partitioned by stage and dump; a stage replaces its own rows (for its
-dump, when partitioned), and earlier decisions stay readable by time travel.
+dump, when partitioned), and earlier decisions stay readable by time travel. An incremental stage
+(codelake.lake.increments) adds the rows of the files it decides and removes those of the files it
+withdraws, so each row keeps the version that decided it (at most the table's).
 """
 
 from __future__ import annotations
