@@ -151,7 +151,7 @@ def corpus_measures(run: dict) -> dict:
     transformed's, lineage rows per input file of the stages after dedup."""
     chain = run["chain"]
     transformed_mb = chain["stages"]["transformed"]["mb_in"]
-    after = [s for s in CODE_CHAIN[CODE_CHAIN.index("transformed"):]]
+    after = CODE_CHAIN[CODE_CHAIN.index("transformed"):]
     files_after = chain["files"]  # the corpus holds almost no duplicates: the files reaching transformed
     lineage_per_file: dict[str, float] = {}
     for key, n in chain["lineage"].items():
