@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 import pyarrow as pa
@@ -260,9 +261,10 @@ def _removes(lake: Lake, name: str, files: list[str]) -> list[RemoveAction]:
     partition_columns = [c for c in actions.column_names if c.startswith("partition.")]
     removes = []
     for row in actions.to_pylist():
-        if row["path"] in wanted:
+        path = unquote(row["path"])  # the log's path is URI-encoded; files are named as the writer named them
+        if path in wanted:
             partitions = {c.removeprefix("partition."): row[c] for c in partition_columns}
-            removes.append(RemoveAction(row["path"], True, now, row["size_bytes"], partitions))
+            removes.append(RemoveAction(path, True, now, row["size_bytes"], partitions))
     if len(removes) != len(wanted):
         raise RuntimeError(f"{lake.table_path(name)}: {len(wanted) - len(removes)} data file(s) to rewrite are not in the table's log")
     return removes

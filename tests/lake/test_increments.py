@@ -176,3 +176,36 @@ def test_changed_rules_redo_the_stage_and_everything_downstream(dumps, tmp_path)
     assert corpus.tables["increment"][0]["mode"] == "full"  # its upstream's fingerprint changed
     assert lake.count("code_corpus") == 0
     _assert_checks_hold(lake)
+
+
+def test_a_withdrawn_file_leaves_only_its_data_file_even_in_a_dump_whose_name_needs_escaping(tmp_path):
+    from codelake.lake import LineageSpool
+    from codelake.lake.increments import commit_increment, plan_increment
+    from codelake.lake.sql import refresh_views
+
+    lake = Lake(tmp_path)
+    schema = pa.schema([("doc_id", pa.string()), ("dump", pa.string())])
+
+    def upstream(rows: list[tuple[str, str]]) -> None:
+        lake.write("upstream", [pa.RecordBatch.from_pylist([{"doc_id": d, "dump": p} for d, p in rows], schema=schema)], schema, partition_by=["dump"])
+
+    def run(con) -> tuple:
+        refresh_views(con, lake)
+        increment = plan_increment(lake, con, "toy", "upstream", "rules-1")
+        new = set(increment.new.column("doc_id").to_pylist())
+        rows = [b.filter(pa.compute.is_in(b.column("doc_id"), value_set=pa.array(sorted(new), pa.string())))
+                for b in lake.dataset("upstream").to_batches()]
+        commit_increment(lake, increment, LineageSpool("toy"), rows, schema)
+        return increment.full, new, set(increment.gone.column("doc_id").to_pylist())
+
+    con = connect(lake)
+    try:
+        upstream([("a1", "crawl a%20 b"), ("a2", "crawl a%20 b"), ("b1", "b")])
+        assert run(con) == (True, {"a1", "a2", "b1"}, set())
+        b_files = _data_files(lake, "toy", "b")
+        upstream([("a2", "crawl a%20 b"), ("b1", "b"), ("c1", "c")])  # a1 lost to another copy; c1 is new
+        assert run(con) == (False, {"c1"}, {"a1"})
+    finally:
+        con.close()
+    assert sorted(lake.dataset("toy").to_table().column("doc_id").to_pylist()) == ["a2", "b1", "c1"]
+    assert _data_files(lake, "toy", "b") == b_files
