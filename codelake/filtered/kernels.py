@@ -648,7 +648,8 @@ def _next_match(data, i, start, end, style):
 def split_code(data, offsets, styles):
     """Each text's code part and comments by patterns.SPLIT of its style, as reference.split_code:
     (code bytes, code offsets, comment bytes, comment offsets, comment characters), a file's comments
-    joined by newlines. A string stays in the code part; a comment leaves it."""
+    concatenated as the released filter concatenates Pygments' comment tokens (a line comment without
+    its newline runs on into the next comment). A string stays in the code part; a comment leaves it."""
     docs = offsets.size - 1
     code = np.empty(data.size, dtype=np.uint8)
     code_offsets = np.zeros(docs + 1, dtype=np.int64)
@@ -659,7 +660,6 @@ def split_code(data, offsets, styles):
     for d in range(docs):
         start, end = offsets[d], offsets[d + 1]
         style = styles[d]
-        first_comment = True
         i = start
         while i < end:
             e = comment = -1
@@ -677,10 +677,6 @@ def split_code(data, offsets, styles):
             else:
                 code[c : c + comment - i] = data[i:comment]  # a docstring's indent and prefix stay code
                 c += comment - i
-                if not first_comment:
-                    comments[m] = 10
-                    m += 1
-                first_comment = False
                 comments[m : m + e - comment] = data[comment:e]
                 m += e - comment
                 for k in range(comment, e):

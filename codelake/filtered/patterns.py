@@ -69,7 +69,7 @@ AUTOGEN = r"generate|autogen|do not edit"
 
 # cate_encoded_data (§3.2)
 ENC_BASE64 = r"[A-Za-z0-9+/=\n]{64,}"
-ENC_HEX = r"(?:(?:0x|\\x)?[0-9A-Fa-f]{2}(?:,|[ \t]|, )?){8,}"
+ENC_HEX = r"(?:\b(?:0x|\\x)?[0-9a-fA-F]{2}(?:,|\b" + WS + r"*)){8,}"  # the released pattern, \s as WS
 ENC_UNICODE = r"(?:\\u[0-9A-Fa-f]{4}){8,}"
 ENCODED = (ENC_BASE64, ENC_HEX, ENC_UNICODE)
 

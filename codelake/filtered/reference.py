@@ -213,14 +213,10 @@ def code_signals(text: str, language: str, profile: str, path: str | None, size:
     out[pre + "frac_chars_string_length"] = div(str_chars, code_len)
     out[pre + "frac_chars_long_word_length"] = div(long_chars, code_len)
     out[pre + "frac_lines_string_concat"] = div(sum(1 for line in cl if rx(P.STRING_CONCAT).search(line)), n_cl)
-    encoded = False
-    for pattern in P.ENCODED:
-        found = [len(m) for m in rx(pattern).findall(text)]
-        if found and (max(found) > 1024 or sum(found) > 0.5 * length):
-            encoded = True
-    out[pre + "cate_encoded_data"] = encoded
+    found = [len(m) for pattern in P.ENCODED for m in rx(pattern).findall(text)]  # matched chars summed over the patterns
+    out[pre + "cate_encoded_data"] = bool(found) and (max(found) > 1024 or sum(found) > 0.5 * length)
     out[pre + "frac_chars_hex_words"] = div(sum(len(m) for m in rx(P.HEX_WORD).findall(code)), code_len)
-    prompt = len(rx(r"(?im)^[^\n]*(?:your code here|fixme|todo)").findall("\n".join(comments)))
+    prompt = len(rx(r"(?im)^[^\n]*(?:your code here|fixme|todo)").findall("".join(comments)))
     out[pre + "frac_lines_prompt_comments"] = div(prompt, n_lines)
     out[pre + "frac_lines_assert"] = div(sum(1 for line in cl if "assert" in line.lower()), n_cl)
 

@@ -176,7 +176,7 @@ def _strings(data: np.ndarray, offsets: np.ndarray) -> pl.Series:
 
 
 def _split_code(rows: pl.DataFrame) -> pl.DataFrame:
-    """Adds code (code part), comment_len, comment_text (comments joined by newlines)."""
+    """Adds code (code part), comment_len, comment_text (the comments concatenated, as the released filter's)."""
     data, offsets = K.utf8_buffers(rows["text"])
     styles = rows["style"].replace_strict(K.STYLES, range(len(K.STYLES)), return_dtype=pl.Int64).to_numpy()
     code, code_offsets, comments, comment_offsets, comment_chars = K.split_code(data, offsets, styles)
@@ -379,9 +379,8 @@ def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
     if "size" in rows.columns:
         size = pl.col("size").fill_null(size)
 
-    def encoded(pattern: str) -> pl.Expr:
-        lens = pl.col("text").str.extract_all(pattern).list.eval(pl.element().str.len_chars())
-        return ((lens.list.max() > 1024) | (lens.list.sum() > 0.5 * length)).fill_null(False)
+    def encoded_lengths(pattern: str) -> pl.Expr:
+        return pl.col("text").str.extract_all(pattern).list.eval(pl.element().str.len_chars())
 
     general = rows.select(
         I,
@@ -399,7 +398,9 @@ def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
         _div(pl.col("str_chars"), code_len).alias(pre + "frac_chars_string_length"),
         _div(pl.col("long_chars"), code_len).alias(pre + "frac_chars_long_word_length"),
         _per_line(_lines_matching(P.STRING_CONCAT)).alias(pre + "frac_lines_string_concat"),
-        pl.any_horizontal([encoded(p) for p in P.ENCODED]).alias(pre + "cate_encoded_data"),
+        # the released test: one match over 1024 characters, or all matches of the three patterns over half the text
+        (pl.any_horizontal([encoded_lengths(p).list.max() > 1024 for p in P.ENCODED]).fill_null(False)
+         | (pl.sum_horizontal([encoded_lengths(p).list.sum() for p in P.ENCODED]) > 0.5 * length)).alias(pre + "cate_encoded_data"),
         _div(_match_chars("code", P.HEX_WORD), code_len).alias(pre + "frac_chars_hex_words"),
         _div(pl.col("comment_text").str.count_matches(r"(?im)^[^\n]*(?:your code here|fixme|todo)"), _num_lines()).alias(pre + "frac_lines_prompt_comments"),
         _per_line(_lines_matching(_ascii_ignore_case("assert"))).alias(pre + "frac_lines_assert"),

@@ -36,7 +36,7 @@ def test_split_code_matches_reference(style):
         ref_code, ref_comments = R.split_code(text, style)
         assert bytes(code[code_offsets[d] : code_offsets[d + 1]]).decode() == ref_code
         assert comment_chars[d] == sum(len(c) for c in ref_comments)
-        assert bytes(comments[comment_offsets[d] : comment_offsets[d + 1]]).decode() == "\n".join(c for c in ref_comments if c)
+        assert bytes(comments[comment_offsets[d] : comment_offsets[d + 1]]).decode() == "".join(ref_comments)
 
 
 def test_code_lines_and_strings_match_reference():

@@ -80,3 +80,21 @@ def test_class_body_assignments_count_each_name_target():
     ours, ref = _both("Python", text, "pkg/mod.py")
     for signals in (ours, ref):
         assert signals["qsc_codepython_score_lines_no_logic"] == 7 / 6
+
+
+def test_prompt_comment_lines_are_lines_of_the_concatenated_comments():
+    # Pygments' Python comment tokens stop before the newline, and the released filter concatenates them:
+    # '# TODO one# TODO two# three' is one comment line, so 1 prompt line of 5 lines (0.2), not 2.
+    ours, ref = _both("Python", "# TODO one\n# TODO two\n# three\nx = 1\ny = 2\n", "pkg/mod.py")
+    for signals in (ours, ref):
+        assert signals["qsc_code_frac_lines_prompt_comments"] == 0.2
+
+
+def test_encoded_data_is_the_released_hex_pattern():
+    # Released: whole two-digit hex words in a run of 8+ (space-separated here: a 1199-character match, over
+    # 1024) is encoded data; a table of 4-digit decimals is not (its digit pairs are not words).
+    blob = 'blob = "' + " ".join("%02x" % (i % 256) for i in range(400)) + '"\n'
+    table = "table = [" + ", ".join(str(1000 + i) for i in range(300)) + "]\n"
+    for text, expected in ((blob, True), (table, False)):
+        ours, ref = _both("Python", text, "pkg/mod.py")
+        assert ours["qsc_code_cate_encoded_data"] is expected and ref["qsc_code_cate_encoded_data"] is expected
