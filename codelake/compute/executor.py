@@ -2,7 +2,10 @@
 
 A stage driver hands its unit of work (a pure function over one batch) and the batches to `batch_map`;
 the active executor runs them and gives the results back in input order, with a bounded number in
-flight. `LocalExecutor` (the default) is codelake.parallel's pool of threads or processes on this machine;
+flight. With `output` (the table the rows go to), a distributed executor's tasks write their rows as
+Parquet files themselves and hand back only the files' add actions and the small columns
+(codelake.lake.parquet_files.WrittenFiles): the driver still commits everything once, and the texts
+never travel back to it. `LocalExecutor` (the default) is codelake.parallel's pool of threads or processes on this machine;
 `RayExecutor` runs each batch as a Ray task on a cluster. The driver's own code (reading its pinned
 input, lineage, the one Delta commit) is the same either way; the Ray job entry point
 (codelake.compute.stage_job) swaps the executor with `running_on` before it calls the stage.
@@ -17,20 +20,68 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+import pyarrow as pa
+
+from codelake.lake.parquet_files import WrittenFiles, write_partitioned_files
 from codelake.parallel import ordered_map
 
 C = TypeVar("C")
 R = TypeVar("R")
 
 
+@dataclass(frozen=True)
+class TableOutput:
+    """Where the rows a unit of work returns go: table `table` of the lake at `lake_root`, in `schema`,
+    partitioned by `partition_by`. `part`: the rows' index in the result tuple (None: the result is the
+    rows); `keep`: the columns the driver still needs from them (counts, sizes)."""
+
+    lake_root: str
+    storage_options: dict[str, str] | None
+    table: str
+    schema: pa.Schema
+    partition_by: tuple[str, ...]
+    part: int | None = None
+    keep: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, lake, table: str, schema: pa.Schema, partition_by: list[str], part: int | None = None, keep: tuple[str, ...] = ()) -> TableOutput:
+        # Only the settings' storage options travel; the keys come from each worker's own environment.
+        return cls(str(lake.root), lake.configured_storage_options, table, schema, tuple(partition_by), part, keep)
+
+    def written_by_worker(self, result):
+        """Write the rows of `result` as Parquet files into the table's folder (uncommitted) and return the
+        result with a WrittenFiles in their place."""
+        from codelake.lake import Lake
+        from codelake.lake.storage import filesystem_for
+
+        lake = Lake(self.lake_root, self.storage_options)
+        rows = result if self.part is None else result[self.part]
+        batches = rows.to_batches() if isinstance(rows, pa.Table) else [rows]
+        table_dir = lake.table_path(self.table)
+        if lake.remote:
+            filesystem, folder = filesystem_for(table_dir, lake.storage_options)
+            actions = write_partitioned_files(folder, batches, self.schema, list(self.partition_by), filesystem=filesystem)
+        else:
+            actions = write_partitioned_files(table_dir, batches, self.schema, list(self.partition_by))
+        summary = pa.RecordBatch.from_arrays([rows.column(c) if isinstance(rows, pa.RecordBatch) else rows.column(c).combine_chunks() for c in self.keep],
+                                             names=list(self.keep)) if self.keep else pa.RecordBatch.from_pydict({"_": [None] * rows.num_rows})
+        written = WrittenFiles(actions, summary)
+        if self.part is None:
+            return written
+        return tuple(written if i == self.part else value for i, value in enumerate(result))
+
+
 class BatchExecutor(Protocol):
     name: str
     distributed: bool  # True: each batch travels to another machine's process (work needing this process's state must not be used)
 
-    def map(self, fn: Callable[[Any], R], items: Iterable[tuple[C, Any]], workers: int = 2, threads: bool = False) -> Iterator[tuple[C, R]]:
-        """(context, fn(argument)) for each (context, argument) of `items`, in input order."""
+    def map(self, fn: Callable[[Any], R], items: Iterable[tuple[C, Any]], workers: int = 2, threads: bool = False,
+            output: TableOutput | None = None) -> Iterator[tuple[C, R]]:
+        """(context, fn(argument)) for each (context, argument) of `items`, in input order. With `output`,
+        an executor may write the rows itself and return WrittenFiles in their place."""
         ...
 
 
@@ -40,8 +91,8 @@ class LocalExecutor:
     name = "local"
     distributed = False
 
-    def map(self, fn, items, workers=2, threads=False):
-        return ordered_map(fn, items, workers, threads)
+    def map(self, fn, items, workers=2, threads=False, output=None):
+        return ordered_map(fn, items, workers, threads)  # the rows come back; the driver writes them
 
 
 class RayExecutor:
@@ -65,11 +116,11 @@ class RayExecutor:
             ray.init(address=self.address, log_to_driver=True, configure_logging=False)
         return ray
 
-    def map(self, fn, items, workers=2, threads=False):
+    def map(self, fn, items, workers=2, threads=False, output=None):
         ray = self._connect()
         limit = self.in_flight or max(2, int(ray.cluster_resources().get("CPU", 1)) + 1)
         remote_call = ray.remote(num_cpus=1)(_call)
-        fn_ref = ray.put(fn)  # shipped once, not with every batch
+        fn_ref = ray.put(fn if output is None else _WritingCall(fn, output))  # shipped once, not with every batch
         pending: deque = deque()
         try:
             for context, argument in items:
@@ -87,6 +138,14 @@ class RayExecutor:
 
 def _call(fn, argument):
     return fn(argument)
+
+
+class _WritingCall:
+    def __init__(self, fn, output: TableOutput):
+        self.fn, self.output = fn, output
+
+    def __call__(self, argument):
+        return self.output.written_by_worker(self.fn(argument))
 
 
 _lock = threading.Lock()
@@ -109,6 +168,7 @@ def running_on(executor: BatchExecutor):
             _active.remove(executor)
 
 
-def batch_map(fn: Callable[[Any], R], items: Iterable[tuple[C, Any]], workers: int = 2, threads: bool = False) -> Iterator[tuple[C, R]]:
+def batch_map(fn: Callable[[Any], R], items: Iterable[tuple[C, Any]], workers: int = 2, threads: bool = False,
+              output: TableOutput | None = None) -> Iterator[tuple[C, R]]:
     """The active executor's ordered map (see BatchExecutor.map)."""
-    return batch_executor().map(fn, items, workers, threads)
+    return batch_executor().map(fn, items, workers, threads, output)

@@ -27,7 +27,7 @@ from codelake.filtered.signals_python import python_counts_many
 from codelake.lake import Lake, LineageSpool
 from codelake.lake.increments import commit_increment, plan_increment, source_fingerprint, stage_fingerprint, upstream_fingerprint, value_fingerprint
 from codelake.lake.sql import connect
-from codelake.compute import batch_executor, batch_map
+from codelake.compute import TableOutput, batch_executor, batch_map
 from codelake.parallel import process_pool
 from codelake.report import StageReport
 from codelake.schemas import DOC_METADATA_COLUMNS
@@ -67,14 +67,15 @@ def _counts_in(pool: Executor, workers: int) -> PythonCounter:
     return counts
 
 
-def compute_signals_parallel(batches: Iterable[pa.RecordBatch], workers: int = 2) -> Iterator[pa.Table]:
+def compute_signals_parallel(batches: Iterable[pa.RecordBatch], workers: int = 2, output: TableOutput | None = None) -> Iterator[pa.Table]:
     """Signals (SIGNALS_SCHEMA) of each batch (doc_id, dump, repo, path, language, size, text), in order,
     computed by `workers` threads (Polars and the numba kernels release the GIL; threads spare spawning
     processes that each load numba, and pickling every text); the Python files' parse, which holds the
     GIL, runs in `workers` processes (only those texts travel). They are forked before this stage's Polars
-    work starts and never touch Polars (a child forked while Polars runs must not use it)."""
+    work starts and never touch Polars (a child forked while Polars runs must not use it). On a distributed
+    executor each batch is a task, which writes the signals itself when given `output` (WrittenFiles come back)."""
     if batch_executor().distributed:  # each batch in a task process of its own: the parse needs no pool there
-        for _, table in batch_map(_signals_of, ((None, b) for b in batches), workers):
+        for _, table in batch_map(_signals_of, ((None, b) for b in batches), workers, output=output):
             yield table
         return
     if workers <= 1:
@@ -115,11 +116,12 @@ def run_filter_signals(
     ).to_arrow_reader(batch_rows)
 
     def batches() -> Iterator[pa.RecordBatch]:
-        for table in compute_signals_parallel(reader, workers):
+        output = TableOutput.of(lake, SIGNALS_STAGE, SIGNALS_SCHEMA, ["dump"], keep=("language", "size"))
+        for table in compute_signals_parallel(reader, workers, output):
             report.kept_rows(table)
             if progress:
                 progress(report.rows_in, report.bytes_in)
-            yield from table.to_batches()
+            yield from table.to_batches() if isinstance(table, pa.Table) else [table]  # or files a Ray task wrote
 
     try:  # signals drop nothing and change nothing: no lineage rows (withdrawn files have none either)
         report.version, _ = commit_increment(lake, increment, LineageSpool(SIGNALS_STAGE), batches(), SIGNALS_SCHEMA)

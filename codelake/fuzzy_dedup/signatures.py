@@ -22,7 +22,7 @@ from codelake.fuzzy_dedup.minhash import MinHasher
 from codelake.lake import Lake
 from codelake.lake.prefetch import prefetched
 from codelake.lake.sql import refresh_views
-from codelake.compute import batch_map
+from codelake.compute import TableOutput, batch_map
 from codelake.utf8 import utf8_buffers
 
 SIGNATURES_TABLE = "fuzzy_signatures"
@@ -65,6 +65,12 @@ def signature_rows(doc_ids: list[str], params: FuzzyParams, result: tuple[np.nda
     )
 
 
+def signature_table(batch: tuple[list[str], pa.Array], params: FuzzyParams) -> pa.RecordBatch:
+    """SIGNATURES_SCHEMA rows of one batch of (doc_ids, texts)."""
+    doc_ids, texts = batch
+    return signature_rows(doc_ids, params, signature_batch(texts, params))
+
+
 def _pending(con: duckdb.DuckDBPyConnection, params: FuzzyParams, signed_before: bool, batch_docs: int) -> Iterator[tuple[list[str], pa.Array]]:
     """(doc_ids, texts) of exact_dedup survivors without a signature for these parameters, read through `con`
     (a cursor of the lake connection, closed at the end)."""
@@ -97,9 +103,11 @@ def add_missing_signatures(
     def batches() -> Iterator[pa.RecordBatch]:
         # One batch per thread, up to `workers` batches hashing while this thread encodes and writes the last
         # one's Parquet and the prefetch thread reads the next texts: every stage keeps a core busy.
-        for doc_ids, result in batch_map(partial(signature_batch, params=params), prefetched(pending), workers, threads=True):
-            yield signature_rows(doc_ids, params, result)
-            added[0] += len(doc_ids)
+        output = TableOutput.of(lake, SIGNATURES_TABLE, SIGNATURES_SCHEMA, ["params"])
+        work = ((None, batch) for batch in prefetched(pending))
+        for _, rows in batch_map(partial(signature_table, params=params), work, workers, threads=True, output=output):
+            yield rows
+            added[0] += rows.num_rows
             if progress:
                 progress(added[0])
 

@@ -12,6 +12,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,6 +25,23 @@ from deltalake.transaction import AddAction
 # zstd level 1 without dictionaries: on the demo's raw_files, 16 MB on disk instead of snappy's 24 MB
 # and faster to write (text columns gain nothing from dictionary encoding).
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1, "use_dictionary": False}
+
+
+@dataclass
+class WrittenFiles:
+    """Rows another process (a Ray task) already wrote as Parquet files under the table's folder, in a
+    stream of batches: their add actions join the commit as they are; `rows` is the batch without its
+    large columns (e.g. text), for what the committing process counts."""
+
+    actions: list[AddAction]
+    rows: pa.RecordBatch
+
+    @property
+    def num_rows(self) -> int:
+        return self.rows.num_rows
+
+    def column(self, name: str) -> pa.Array:
+        return self.rows.column(name)
 
 
 class _OpenFile:
@@ -57,13 +75,17 @@ def write_partitioned_files(
     filesystem: pafs.FileSystem | None = None,
 ) -> list[AddAction]:
     """Write `batches` as Parquet files under `table_dir` (hive-style partition folders, partition
-    columns kept out of the files as Delta requires) and return their add actions. With `filesystem`
+    columns kept out of the files as Delta requires) and return their add actions (a WrittenFiles item
+    contributes its actions as they are). With `filesystem`
     (an object store), `table_dir` is the path inside it."""
     data_schema = pa.schema([f for f in schema if f.name not in partition_by])
     open_files: dict[tuple[str, ...], _OpenFile] = {}
     actions: list[AddAction] = []
     try:
         for batch in batches:
+            if isinstance(batch, WrittenFiles):
+                actions.extend(batch.actions)
+                continue
             for key, part in _split(batch, partition_by):
                 handle = open_files.get(key)
                 if handle is None:

@@ -32,6 +32,7 @@ class Lake:
         # An object-store root is a URI that joins like a Path; a local root is a Path.
         self.root: Path | ObjectStorePath = ObjectStorePath(str(root).rstrip("/")) if self.remote else Path(root)
         self.storage_options = with_environment(storage_options) if self.remote else {}
+        self.configured_storage_options = dict(storage_options or {})  # without the environment's keys: what may travel to workers
 
     def table_path(self, name: str) -> Path | ObjectStorePath:
         return self.root / name

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from codelake.lake import Lake, LineageSpool
 from codelake.lake.increments import commit_increment, plan_increment, source_fingerprint, stage_fingerprint, upstream_fingerprint, value_fingerprint
 from codelake.lake.sql import connect
-from codelake.compute import batch_map
+from codelake.compute import TableOutput, batch_map
 from codelake.report import StageReport
 from codelake.schemas import DOC_METADATA_COLUMNS, DOC_METADATA_FIELDS
 from codelake.transformed.engine import transform_batch
@@ -70,7 +70,8 @@ def run_transformed(
 
     def transformed() -> Iterator[pa.RecordBatch]:
         work = ((None, batch.cast(TRANSFORMED_SCHEMA)) for batch in reader)
-        for _, (batch, changes) in batch_map(partial(_transform, rules=rules), work, workers):
+        output = TableOutput.of(lake, STAGE, TRANSFORMED_SCHEMA, ["dump"], part=0, keep=("language", "size"))
+        for _, (batch, changes) in batch_map(partial(_transform, rules=rules), work, workers, output=output):
             for change in changes:
                 lineage.record(change["doc_id"], change["action"], change["reason"], change["detail"], change["dump"], change["repo"], change["path"])
                 for kind, count in json.loads(change["detail"]).items():

@@ -9,12 +9,15 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from codelake.compute import LocalExecutor, batch_executor, batch_map, running_on
+from codelake.compute import LocalExecutor, TableOutput, batch_executor, batch_map, running_on
 from codelake.filtered.stage import SIGNALS_SCHEMA, compute_signals_parallel
+from codelake.lake import Lake
+from codelake.lake.parquet_files import WrittenFiles
 
 
 class ShippingExecutor:
-    """Like RayExecutor without a cluster: every function and batch makes a pickle round trip, in order."""
+    """Like RayExecutor without a cluster: every function, batch and output makes a pickle round trip, in
+    order; given an output, the "task" writes its rows itself."""
 
     name = "shipping"
     distributed = True
@@ -22,10 +25,11 @@ class ShippingExecutor:
     def __init__(self):
         self.batches = 0
 
-    def map(self, fn, items, workers=2, threads=False):
+    def map(self, fn, items, workers=2, threads=False, output=None):
         for context, argument in items:
             self.batches += 1
-            yield context, pickle.loads(pickle.dumps(fn))(pickle.loads(pickle.dumps(argument)))
+            result = pickle.loads(pickle.dumps(fn))(pickle.loads(pickle.dumps(argument)))
+            yield context, result if output is None else pickle.loads(pickle.dumps(output)).written_by_worker(result)
 
 
 def _plus_one(x: int) -> int:
@@ -61,3 +65,19 @@ def test_filter_signals_shipped_to_a_distributed_executor_equal_the_local_pool()
     assert shipping.batches == 3  # one task per batch, not the local process pool
     assert shipped.schema == SIGNALS_SCHEMA and shipped.num_rows == 24
     assert shipped.equals(local)
+
+
+def test_rows_a_worker_wrote_join_the_drivers_one_commit(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    batches = _batches()
+    output = TableOutput.of(lake, "filter_signals", SIGNALS_SCHEMA, ["dump"], keep=("language", "size"))
+    with running_on(ShippingExecutor()):
+        streamed = [t for t in compute_signals_parallel(batches[:2], workers=2, output=output)]
+    assert all(isinstance(t, WrittenFiles) for t in streamed) and [t.num_rows for t in streamed] == [8, 8]
+    assert streamed[0].column("size").to_pylist() == batches[0].column("size").to_pylist()  # what the driver counts
+    assert not lake.exists("filter_signals")  # written, not committed
+    local = pa.concat_tables(compute_signals_parallel(batches, workers=1))
+    version = lake.write("filter_signals", [*streamed, *local.slice(16).to_batches()], SIGNALS_SCHEMA, partition_by=["dump"])
+    assert version == 0
+    back = lake.dataset("filter_signals").to_table().select(SIGNALS_SCHEMA.names).sort_by("doc_id")
+    assert back.equals(local.sort_by("doc_id"))
