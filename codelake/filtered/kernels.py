@@ -647,7 +647,8 @@ def _next_match(data, i, start, end, style):
 @njit(cache=True, nogil=True)
 def split_code(data, offsets, styles):
     """Each text's code part and comments by patterns.SPLIT of its style, as reference.split_code:
-    (code bytes, code offsets, comment bytes, comment offsets, comment characters), a file's comments
+    (code bytes, code offsets, comment bytes, comment offsets, comment characters, characters of Python
+    # comments other than "#"), a file's comments
     concatenated as the released filter concatenates Pygments' comment tokens (a line comment without
     its newline runs on into the next comment). A string stays in the code part; a comment leaves it."""
     docs = offsets.size - 1
@@ -656,6 +657,7 @@ def split_code(data, offsets, styles):
     comments = np.empty(2 * data.size + 1, dtype=np.uint8)
     comment_offsets = np.zeros(docs + 1, dtype=np.int64)
     comment_chars = np.zeros(docs, dtype=np.int64)
+    hash_text = np.zeros(docs, dtype=np.int64)
     c = m = 0
     for d in range(docs):
         start, end = offsets[d], offsets[d + 1]
@@ -681,7 +683,10 @@ def split_code(data, offsets, styles):
                 m += e - comment
                 for k in range(comment, e):
                     comment_chars[d] += (data[k] & 0xC0) != 0x80
+                if style == _PYTHON and data[comment] == 35:  # a # comment: its characters but the #s
+                    for k in range(comment, e):
+                        hash_text[d] += (data[k] & 0xC0) != 0x80 and data[k] != 35
             i = e
         code_offsets[d + 1] = c
         comment_offsets[d + 1] = m
-    return code[:c], code_offsets, comments[:m], comment_offsets, comment_chars
+    return code[:c], code_offsets, comments[:m], comment_offsets, comment_chars, hash_text

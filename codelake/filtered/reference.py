@@ -229,6 +229,10 @@ def code_signals(text: str, language: str, profile: str, path: str | None, size:
     if profile == "python":
         q = "qsc_codepython_"
         counts_ast = python_ast_counts(text)
+        # the released get_text_python: cleaned docstrings joined by newlines, a newline, the # comments without #s
+        docs = counts_ast["doc_chars"] if counts_ast else 0
+        hashes = sum(len(c) - c.count("#") for c in comments if c.startswith("#"))
+        out[pre + "frac_chars_comments"] = div(docs + hashes + (docs > 0 and hashes > 0), length)
         imports = sum(1 for line in cl if "import" in line.lower())
         out[q + "cate_ast"] = counts_ast is not None
         out[q + "frac_lines_pass"] = div(sum(1 for line in cl if "pass" in line.lower()), n_cl, 0.0)

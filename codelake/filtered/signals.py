@@ -179,10 +179,11 @@ def _split_code(rows: pl.DataFrame) -> pl.DataFrame:
     """Adds code (code part), comment_len, comment_text (the comments concatenated, as the released filter's)."""
     data, offsets = K.utf8_buffers(rows["text"])
     styles = rows["style"].replace_strict(K.STYLES, range(len(K.STYLES)), return_dtype=pl.Int64).to_numpy()
-    code, code_offsets, comments, comment_offsets, comment_chars = K.split_code(data, offsets, styles)
+    code, code_offsets, comments, comment_offsets, comment_chars, hash_text = K.split_code(data, offsets, styles)
     return rows.with_columns(
         _strings(code, code_offsets).alias("code"),
         pl.Series("comment_len", comment_chars),
+        pl.Series("hash_text", hash_text),
         _strings(comments, comment_offsets).alias("comment_text"),
     )
 
@@ -219,8 +220,9 @@ def _ast_frame(part: pl.DataFrame, counts_of: PythonCounter | None = None) -> pl
             "classes": [c["classes"] if c else None for c in counts],
             "cassign": [c["class_assigns"] if c else None for c in counts],
             "vz": [c["var_zero"] if c else None for c in counts],
+            "doc_chars": [c["doc_chars"] if c else 0 for c in counts],
         },
-        schema_overrides={I: part.schema[I], "defs": pl.Int64, "simple": pl.Int64, "classes": pl.Int64, "cassign": pl.Int64, "vz": pl.Boolean},
+        schema_overrides={I: part.schema[I], "doc_chars": pl.Int64, "defs": pl.Int64, "simple": pl.Int64, "classes": pl.Int64, "cassign": pl.Int64, "vz": pl.Boolean},
     )
 
 
@@ -266,7 +268,15 @@ def _python_signals(part: pl.DataFrame, ast_frame: pl.DataFrame) -> pl.DataFrame
         pl.col("vz").alias(q + "cate_var_zero"),
         _per_line(pl.col("simple")).alias(q + "frac_lines_simplefunc"),
         _per_line(no_logic).alias(q + "score_lines_no_logic"),
+        python_comment_fraction().alias("_python_comments"),
     )
+
+
+def python_comment_fraction() -> pl.Expr:
+    """The released Python comment fraction (get_text_python): cleaned docstrings joined by newlines, a
+    newline, the # comments without their #s; over the text's length."""
+    doc, hashes = pl.col("doc_chars"), pl.col("hash_text")
+    return _div(doc + hashes + ((doc > 0) & (hashes > 0)).cast(pl.Int64), pl.col("_chars"))
 
 
 def _c_signals(part: pl.DataFrame, q: str, printing: str) -> pl.DataFrame:
@@ -409,6 +419,8 @@ def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
     out = general.join(words, on=I, how="left")
     for part in _per_language(rows, ast_future):
         out = out.join(part, on=I, how="left", coalesce=True)
+        if "_python_comments" in out.columns:  # Python's comment fraction is the released get_text_python's
+            out = out.with_columns(pl.coalesce("_python_comments", pre + "frac_chars_comments").alias(pre + "frac_chars_comments")).drop("_python_comments")
         dupes = [c for c in out.columns if c.endswith("_right")]
         if dupes:
             out = out.with_columns(

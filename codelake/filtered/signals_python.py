@@ -37,6 +37,9 @@ def python_ast_counts(text: str) -> dict | None:
         return None
     defs = simple = classes = class_assigns = 0
     has_var = False
+    # The released comment fraction's docstrings: module, class and def (not async def) docstrings as
+    # ast.get_docstring cleans them, joined by newlines (utils/code/code_utils.get_docstrings).
+    docstrings = [ast.get_docstring(tree)]
     # Every node counted here is a statement, and statements only live in statement lists (bodies of
     # modules, defs, classes, compound statements, handlers and match cases), never inside expressions;
     # walking those lists visits exactly the nodes ast.walk would count, without the expression trees.
@@ -45,12 +48,14 @@ def python_ast_counts(text: str) -> dict | None:
         for node in stack.pop():
             kind = type(node)
             if kind is ast.FunctionDef:
+                docstrings.append(ast.get_docstring(node))
                 defs += 1
                 if len(node.body) == 1 and type(node.body[0]) is ast.Return:
                     simple += 1
                 if node.args.args:
                     has_var = True
             elif kind is ast.ClassDef:
+                docstrings.append(ast.get_docstring(node))
                 classes += 1
                 for stmt in node.body:  # the released filter counts each plain-name target: a = b = 1 is 2
                     if type(stmt) is ast.Assign:
@@ -70,7 +75,10 @@ def python_ast_counts(text: str) -> dict | None:
                         stack.extend(h.body for h in block)
                     else:
                         stack.append(block)
-    return {"defs": defs, "simplefunc": simple, "classes": classes, "class_assigns": class_assigns, "var_zero": not has_var}
+    docstrings = [d for d in docstrings if d]
+    doc_chars = sum(map(len, docstrings)) + max(0, len(docstrings) - 1)
+    return {"defs": defs, "simplefunc": simple, "classes": classes, "class_assigns": class_assigns, "var_zero": not has_var,
+            "doc_chars": doc_chars}
 
 
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")

@@ -31,11 +31,12 @@ def _buffers(texts: list[str]):
 def test_split_code_matches_reference(style):
     data, offsets = _buffers(SNIPPETS)
     styles = pl.Series([K.STYLES.index(style)] * len(SNIPPETS)).to_numpy()
-    code, code_offsets, comments, comment_offsets, comment_chars = K.split_code(data, offsets, styles)
+    code, code_offsets, comments, comment_offsets, comment_chars, hash_text = K.split_code(data, offsets, styles)
     for d, text in enumerate(SNIPPETS):
         ref_code, ref_comments = R.split_code(text, style)
         assert bytes(code[code_offsets[d] : code_offsets[d + 1]]).decode() == ref_code
         assert comment_chars[d] == sum(len(c) for c in ref_comments)
+        assert hash_text[d] == (sum(len(c) - c.count("#") for c in ref_comments if c.startswith("#")) if style == "python" else 0)
         assert bytes(comments[comment_offsets[d] : comment_offsets[d + 1]]).decode() == "".join(ref_comments)
 
 

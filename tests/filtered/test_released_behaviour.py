@@ -98,3 +98,14 @@ def test_encoded_data_is_the_released_hex_pattern():
     for text, expected in ((blob, True), (table, False)):
         ours, ref = _both("Python", text, "pkg/mod.py")
         assert ours["qsc_code_cate_encoded_data"] is expected and ref["qsc_code_cate_encoded_data"] is expected
+
+
+def test_python_comment_fraction_is_get_text_python():
+    # Released get_text_python: 'Class doc.\nModule.\n\nIndented line.\n one  two three' (50 of 162 characters):
+    # docstrings cleaned (indent gone, quotes gone, async def's not counted), comments without their #s.
+    text = ('"""Module.\n\n    Indented line.\n"""\n# one # two\nx = 1  # three\n\n\nclass A:\n    """Class doc."""\n\n'
+            '    async def f(self):\n        """Not counted."""\n        return 1\n')
+    assert len(text) == 162
+    ours, ref = _both("Python", text, "pkg/mod.py")
+    for signals in (ours, ref):
+        assert signals["qsc_code_frac_chars_comments"] == 50 / 162

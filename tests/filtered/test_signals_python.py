@@ -17,7 +17,7 @@ TEXTS = [
 def test_counts_many_equal_the_per_file_counts():
     many = python_counts_many(TEXTS)
     assert many == [python_ast_counts(t) for t in TEXTS]
-    assert many[0] == {"defs": 1, "simplefunc": 1, "classes": 1, "class_assigns": 2, "var_zero": False}
+    assert many[0] == {"defs": 1, "simplefunc": 1, "classes": 1, "class_assigns": 2, "var_zero": False, "doc_chars": 0}
     assert many[1]["var_zero"] is True and many[2] is None and many[3]["var_zero"] is False
 
 
