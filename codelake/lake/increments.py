@@ -11,8 +11,9 @@ alone, so its table at any time equals "every upstream file, decided". A run the
 It decides only `new` and withdraws `gone` in ONE Delta commit of its table: the data files holding a
 withdrawn file are rewritten without it (file-level remove actions; untouched files stay as they are),
 and the lineage rows of withdrawn files go the same way, so rows in = kept + dropped still holds and
-every kept/dropped/changed file keeps exactly one reason. A crash before the commit leaves the
-previous version.
+every kept/dropped/changed file keeps exactly one reason. The lineage is committed first, stamped with
+the table version about to be committed, then the table: a crash before the table's commit leaves the
+previous table version, and the next run removes the lineage rows stamped past it before deciding again.
 
 Everything is redone (`full`) when the stage's fingerprint changed (its rules, its code, or an
 upstream stage's fingerprint: e.g. new transform rules change every text filter_signals reads) or the
@@ -119,7 +120,7 @@ def dump_generations(lake: Lake) -> dict[str, str]:
 class _Held:
     """A table's (doc_id, dump) rows with the data file holding each."""
 
-    keys: pa.Table  # doc_id, dump, file
+    keys: pa.Table  # doc_id, dump, any extra columns asked for, file
     fragments: dict[str, ds.FileFragment]
     dataset: ds.Dataset | None
 
@@ -137,7 +138,7 @@ def _held(lake: Lake, name: str, where: ds.Expression | None = None, extra: tupl
             continue
         fragments[tagged.fragment.path] = tagged.fragment
         arrays = [batch.column(c) for c in columns] + [pa.array([tagged.fragment.path] * batch.num_rows, pa.string())]
-        batches.append(pa.record_batch(arrays, names=[*columns, "file"]).cast(empty.schema))
+        batches.append(pa.record_batch(arrays, names=[*columns, "file"]).cast(empty.schema))  # extra columns as text
     return _Held(pa.Table.from_batches(batches, empty.schema) if batches else empty, fragments, dataset)
 
 
@@ -150,6 +151,7 @@ class Increment:
     new: pa.Table  # doc_id, dump: the upstream files this run decides
     gone: pa.Table  # doc_id: files decided before that this run withdraws
     redone_dumps: list[str] = field(default_factory=list)
+    table_version: int | None = None  # the stage table's version this plan was made against
     _table: _Held | None = None
     _lineage: _Held | None = None
 
@@ -185,14 +187,33 @@ class Increment:
 
     @property
     def rewritten_files(self) -> int:
-        return len(_files_holding(self._table, self.gone)) + len(_files_holding(self._lineage, self.gone)) if not self.full else 0
+        if self.full:
+            return 0
+        return len(_files_holding(self._table, self.gone, None)) + len(_files_holding(self._lineage, self.gone, self.table_version))
+
+    @property
+    def stale_lineage_rows(self) -> int:
+        """Lineage rows stamped past the table's version: left by a run that crashed between its two commits."""
+        if self._lineage is None or self._lineage.keys.num_rows == 0 or self.table_version is None:
+            return 0
+        return pc.sum(_stale(self._lineage.keys, self.table_version)).as_py() or 0
 
 
-def _files_holding(held: _Held | None, gone: pa.Table) -> list[str]:
-    if held is None or gone.num_rows == 0 or held.keys.num_rows == 0:
+def _stale(rows: pa.Table, table_version: int) -> pa.ChunkedArray:
+    return pc.greater(pc.cast(rows.column("version"), pa.int64()), table_version)
+
+
+def _withdrawn(rows: pa.Table, gone: pa.Table, stale_after: int | None) -> pa.ChunkedArray:
+    """Which of `rows` leave: a withdrawn file's, and, for lineage rows (`stale_after`: the table's
+    version), those a crashed run stamped past it."""
+    mask = pc.is_in(rows.column("doc_id"), value_set=gone.column("doc_id"))
+    return mask if stale_after is None else pc.or_(mask, _stale(rows, stale_after))
+
+
+def _files_holding(held: _Held | None, gone: pa.Table, stale_after: int | None) -> list[str]:
+    if held is None or held.keys.num_rows == 0:
         return []
-    mask = pc.is_in(held.keys.column("doc_id"), value_set=gone.column("doc_id"))
-    return sorted(set(held.keys.filter(mask).column("file").to_pylist()))
+    return sorted(set(held.keys.filter(_withdrawn(held.keys, gone, stale_after)).column("file").to_pylist()))
 
 
 def plan_increment(
@@ -208,7 +229,7 @@ def plan_increment(
     if state is None or state.get("fingerprint") != fingerprint:
         return Increment(stage, True, fingerprint, generations, upstream_keys, empty_gone)
     held = _held(lake, stage)
-    lineage = _held(lake, LINEAGE_TABLE, ds.field("stage") == stage, extra=("action",))
+    lineage = _held(lake, LINEAGE_TABLE, ds.field("stage") == stage, extra=("action", "version"))
     decided = held.keys.select(["doc_id", "dump"])
     if drops_in_lineage:
         dropped = lineage.keys.filter(pc.equal(lineage.keys.column("action"), "drop")).select(["doc_id", "dump"])
@@ -232,7 +253,8 @@ def plan_increment(
             con.unregister(name)
     # Only redone dumps that the stage held or now decides: a dump ingested but never reaching it is not news.
     touched = set(new.column("dump").to_pylist()) | set(decided.filter(pc.is_in(decided.column("doc_id"), value_set=gone.column("doc_id"))).column("dump").to_pylist())
-    return Increment(stage, False, fingerprint, generations, new.cast(_KEYS), gone, [d for d in redone if d in touched], held, lineage)
+    return Increment(stage, False, fingerprint, generations, new.cast(_KEYS), gone, [d for d in redone if d in touched], lake.version(stage),
+                     held, lineage)
 
 
 def _write(lake: Lake, name: str, batches: Iterable[pa.RecordBatch], schema: pa.Schema, partition_by: list[str]) -> list[AddAction]:
@@ -244,11 +266,11 @@ def _write(lake: Lake, name: str, batches: Iterable[pa.RecordBatch], schema: pa.
     return write_partitioned_files(table_dir, prefetched(batches), schema, partition_by)
 
 
-def _kept_of(held: _Held, files: list[str], gone: pa.Table, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+def _kept_of(held: _Held, files: list[str], gone: pa.Table, schema: pa.Schema, stale_after: int | None = None) -> Iterator[pa.RecordBatch]:
     """The rows of `files` other than the withdrawn ones, in the table's schema."""
     for path in files:
         table = held.fragments[path].to_table(schema=held.dataset.schema)
-        table = table.filter(pc.invert(pc.is_in(table.column("doc_id"), value_set=gone.column("doc_id"))))
+        table = table.filter(pc.invert(_withdrawn(table, gone, stale_after)))
         yield from table.select(schema.names).cast(schema).to_batches()
 
 
@@ -287,28 +309,43 @@ def commit_increment(
     lake: Lake, increment: Increment, lineage: LineageSpool, rows: Iterable[pa.RecordBatch], schema: pa.Schema
 ) -> tuple[int, int]:
     """Commit the stage's decided `rows` (its table is partitioned by dump) and `lineage`'s rows for them,
-    withdrawing `increment.gone` from both: one commit of the table, then one of the lineage, the
-    lineage rows stamped with the table's new version. Returns (table version, lineage version)."""
+    withdrawing `increment.gone` from both: the table's data files are written, then the lineage is
+    committed (stamped with the table version about to be made), then the table in one commit.
+    Returns (table version, lineage version)."""
     state = {STATE_KEY: json.dumps({"fingerprint": increment.fingerprint, "dumps": increment.generations}, sort_keys=True)}
     name = increment.stage
     try:
-        if not increment.full and increment.new.num_rows == 0 and increment.gone.num_rows == 0:
+        if not increment.full and increment.new.num_rows == 0 and increment.gone.num_rows == 0 and not increment.stale_lineage_rows:
             for _ in rows:  # nothing to decide: the stage's query is empty; no new version
                 pass
             return lake.version(name), lake.version(LINEAGE_TABLE)
         if increment.full:
             adds = _write(lake, name, rows, schema, ["dump"])
-            version = _commit(lake, name, adds, schema, ["dump"], "overwrite", state)
-            return version, lineage.commit(lake, version)
-        table_files = _files_holding(increment._table, increment.gone)
+            expected = _next_version(lake, name)
+            lineage_version = lineage.commit(lake, expected)
+            return _checked(expected, _commit(lake, name, adds, schema, ["dump"], "overwrite", state), name), lineage_version
+        table_files = _files_holding(increment._table, increment.gone, None)
         adds = _write(lake, name, chain(rows, _kept_of(increment._table, table_files, increment.gone, schema)), schema, ["dump"])
-        version = _commit(lake, name, _removes(lake, name, table_files) + adds, schema, ["dump"], "append", state)
-        lineage_files = _files_holding(increment._lineage, increment.gone)
-        if lineage.count == 0 and not lineage_files:  # no lineage row decided or withdrawn (e.g. filter_signals)
-            return version, lake.version(LINEAGE_TABLE)
-        lineage_rows = chain(lineage._stamped_batches(version), _kept_of(increment._lineage, lineage_files, increment.gone, LINEAGE_SCHEMA))
-        lineage_adds = _write(lake, LINEAGE_TABLE, lineage_rows, LINEAGE_SCHEMA, ["stage", "dump"])
-        removes = _removes(lake, LINEAGE_TABLE, lineage_files)
-        return version, _commit(lake, LINEAGE_TABLE, removes + lineage_adds, LINEAGE_SCHEMA, ["stage", "dump"], "append", None)
+        table_actions = _removes(lake, name, table_files) + adds
+        expected = _next_version(lake, name)
+        lineage_version = lake.version(LINEAGE_TABLE)
+        lineage_files = _files_holding(increment._lineage, increment.gone, increment.table_version)
+        if lineage.count or lineage_files:  # else no lineage row decided or withdrawn (e.g. filter_signals)
+            lineage_rows = chain(lineage._stamped_batches(expected),
+                                 _kept_of(increment._lineage, lineage_files, increment.gone, LINEAGE_SCHEMA, increment.table_version))
+            lineage_actions = _removes(lake, LINEAGE_TABLE, lineage_files) + _write(lake, LINEAGE_TABLE, lineage_rows, LINEAGE_SCHEMA, ["stage", "dump"])
+            lineage_version = _commit(lake, LINEAGE_TABLE, lineage_actions, LINEAGE_SCHEMA, ["stage", "dump"], "append", None)
+        return _checked(expected, _commit(lake, name, table_actions, schema, ["dump"], "append", state), name), lineage_version
     finally:
         lineage.discard()
+
+
+def _next_version(lake: Lake, name: str) -> int:
+    version = lake.version(name)
+    return 0 if version is None else version + 1
+
+
+def _checked(expected: int, version: int, name: str) -> int:
+    if version != expected:  # the lineage was stamped with `expected`: another writer committed in between
+        raise RuntimeError(f"{name}: committed as version {version}, but another writer took version {expected}; run the stage again")
+    return version

@@ -5,6 +5,7 @@ takes over survivors, after a crash, and after a dump is retired."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -156,10 +157,29 @@ def test_a_crash_before_the_commit_leaves_the_previous_versions(dumps, tmp_path,
         stage("transformed").run(lake, StageOptions(workers=1))
     assert (lake.version("transformed"), lake.version("lineage"), _table(lake, "transformed")) == before
     monkeypatch.undo()
-    # the next run completes the increment as if nothing had happened
+
+    # A crash between the lineage's commit and the table's: the table stays, the next run drops the lineage
+    # rows stamped past it and ends where an uninterrupted run ends.
+    clean = Lake(tmp_path / "clean")
+    shutil.copytree(lake.root, clean.root)
+    stage("transformed").run(clean, StageOptions(workers=1))
+    table_commit = increments._commit
+
+    def commit_lineage_only(lake_, name, *args, **kwargs):
+        if name == "transformed":
+            raise RuntimeError("killed between the lineage's commit and the table's")
+        return table_commit(lake_, name, *args, **kwargs)
+
+    monkeypatch.setattr(increments, "_commit", commit_lineage_only)
+    with pytest.raises(RuntimeError, match="killed between"):
+        stage("transformed").run(lake, StageOptions(workers=1))
+    assert lake.version("transformed") == before[0] and lake.version("lineage") == before[1] + 1
+    monkeypatch.undo()
     report = stage("transformed").run(lake, StageOptions(workers=1))
     assert report.tables["increment"][0]["files_decided"] == 6
     assert conservation(lake, "transformed", report.version, lake.count("fuzzy_dedup")).holds
+    assert _table(lake, "transformed") == _table(clean, "transformed")
+    assert _lineage(lake) == _lineage(clean)
 
 
 def test_changed_rules_redo_the_stage_and_everything_downstream(dumps, tmp_path):
