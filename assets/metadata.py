@@ -56,11 +56,13 @@ def _sql_catalog(lake: Lake) -> dict:
 
 
 def report_metadata(report: StageReport, lake: Lake) -> dict:
-    """The materialization's metadata; refreshes the lake's DuckDB catalog file (a view per table) too."""
+    """The materialization's metadata; refreshes the lake's DuckDB catalog file (a view per table) too. An
+    incremental stage's counts are this run's files; its row count is still the whole table's."""
+    incremental = "increment" in report.tables and report.version is not None
     return {
         **_sql_catalog(lake),
         **{name: _rows_table(rows) for name, rows in report.tables.items()},
-        "dagster/row_count": report.rows_kept,
+        "dagster/row_count": lake.count(report.stage, version=report.version) if incremental else report.rows_kept,
         "rows_in": report.rows_in,
         "rows_kept": report.rows_kept,
         "rows_dropped": report.rows_dropped,

@@ -7,7 +7,9 @@ packages, as bench.pipeline builds it), cut into max(ks)+1 dumps of equal size. 
 dumps is built from scratch by `codelake run` (raw_files per dump, then every whole-lake stage once:
 the full-rebuild baseline, timed), then one more dump of the same size is added and `code_corpus`
 brought up to date, every stage of the registry's chain as its own `codelake run` subprocess (timed;
-`--repeats` times, each on a fresh copy of the k-dump lake, the fastest counts). The figure to watch is
+`--repeats` rounds, each on a fresh copy of the k-dump lake, the k interleaved within a round so that every k
+sees the same load; the fastest counts). The files each incremental stage decided and withdrew (as
+`codelake run` prints them) are counted too: they do not depend on the machine's load. The figure to watch is
 the ratio of the add at the largest k to the add at k = 1: it must stay within 1.5 (a stage that redid
 the whole lake would grow it with k). Subprocess wall time includes interpreter start-up (the same at
 every k); "own" is the time each stage reports for itself. Results also go to
@@ -21,6 +23,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -31,6 +34,7 @@ from bench.pipeline import _OWN_SECONDS
 from codelake.registry import CODE_CHAIN
 
 TARGET_RATIO = 1.5
+_INCREMENT = re.compile(r"; (full|incremental): (\d+) files decided \(dumps [^)]*\), (\d+) withdrawn")
 
 
 def build_equal_dumps(dest: Path, count: int, dump_mb: float) -> list[Path]:
@@ -86,6 +90,9 @@ def run_stages(stages: list[str], dumps: list[Path], lake: Path, workdir: Path) 
             reported = _OWN_SECONDS.search(m.stderr) or _OWN_SECONDS.search(m.stdout)
             own += float(reported.group(1)) if reported else m.seconds
         times[stage] = {"seconds": wall, "own_seconds": own}
+        increment = _INCREMENT.search(m.stderr) or _INCREMENT.search(m.stdout)
+        if increment:  # an incremental stage: the files it decided and withdrew
+            times[stage].update(mode=increment.group(1), decided=int(increment.group(2)), withdrawn=int(increment.group(3)))
     return times
 
 
@@ -94,28 +101,30 @@ def _total(times: dict[str, dict[str, float]], key: str = "seconds") -> float:
 
 
 def bench(dumps: list[Path], ks: list[int], workdir: Path, repeats: int) -> dict:
-    rows = []
-    for k in ks:
-        lake = workdir / f"lake-{k}"
-        shutil.rmtree(lake, ignore_errors=True)
-        full = run_stages(CODE_CHAIN, dumps[:k], lake, workdir)
-        adds = []
-        for _ in range(repeats):
+    full = {}
+    for k in ks:  # the k-dump lakes, each built from scratch: the full-rebuild baseline
+        shutil.rmtree(workdir / f"lake-{k}", ignore_errors=True)
+        full[k] = run_stages(CODE_CHAIN, dumps[:k], workdir / f"lake-{k}", workdir)
+    adds: dict[int, list] = {k: [] for k in ks}
+    for _ in range(repeats):
+        for k in ks:  # interleaved: a load change on the shared machine hits every k alike
             copy = workdir / f"lake-{k}-add"
             shutil.rmtree(copy, ignore_errors=True)
-            shutil.copytree(lake, copy)
-            adds.append(run_stages(CODE_CHAIN, [dumps[k]], copy, workdir))
+            shutil.copytree(workdir / f"lake-{k}", copy)
+            adds[k].append(run_stages(CODE_CHAIN, [dumps[k]], copy, workdir))
             shutil.rmtree(copy, ignore_errors=True)
-        shutil.rmtree(lake, ignore_errors=True)
-        best = min(adds, key=_total)
+    rows = []
+    for k in ks:
+        shutil.rmtree(workdir / f"lake-{k}", ignore_errors=True)
+        best = min(adds[k], key=_total)
         rows.append({
             "k": k,
             "lake_mb": sum(_du(d) for d in dumps[:k]) / MB,
-            "full_rebuild_seconds": _total(full),
-            "full_rebuild_own_seconds": _total(full, "own_seconds"),
+            "full_rebuild_seconds": _total(full[k]),
+            "full_rebuild_own_seconds": _total(full[k], "own_seconds"),
             "add_seconds": _total(best),
             "add_own_seconds": _total(best, "own_seconds"),
-            "add_runs": [_total(a) for a in adds],
+            "add_runs": [_total(a) for a in adds[k]],
             "add_stages": best,
         })
     first, last = rows[0], rows[-1]
@@ -144,10 +153,15 @@ def format_table(result: dict) -> str:
     for r in result["rows"]:
         lines.append(f"{r['k']:>3}{r['lake_mb']:>9.2f}{r['full_rebuild_seconds']:>16.2f}{r['full_rebuild_own_seconds']:>8.2f}"
                      f"{r['add_seconds']:>16.2f}{r['add_own_seconds']:>8.2f}{r['add_seconds'] / r['full_rebuild_seconds']:>10.2f}")
-    lines += ["", "add one dump, per stage (s, own s): " + ", ".join(f"k={k}" for k in ks)]
+    lines += ["", "add one dump, per stage: seconds (own seconds) [files decided / withdrawn, incremental stages]: "
+              + ", ".join(f"k={k}" for k in ks)]
     for stage in CODE_CHAIN:
-        cells = "  ".join(f"{r['add_stages'][stage]['seconds']:6.2f} ({r['add_stages'][stage]['own_seconds']:5.2f})" for r in result["rows"])
-        lines.append(f"  {stage:<15}{cells}")
+        cells = []
+        for r in result["rows"]:
+            t = r["add_stages"][stage]
+            files = f" [{t['decided']}/{t['withdrawn']}{'' if t['mode'] == 'incremental' else ' FULL'}]" if "decided" in t else ""
+            cells.append(f"{t['seconds']:6.2f} ({t['own_seconds']:5.2f}){files}")
+        lines.append(f"  {stage:<15}" + "  ".join(cells))
     verdict = "PASS" if result["ratio_add"] <= TARGET_RATIO else "FAIL"
     lines += [
         "",

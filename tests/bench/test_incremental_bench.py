@@ -32,5 +32,11 @@ def test_adding_a_dump_is_timed_at_every_k_against_a_full_rebuild(tmp_path, caps
         assert list(row["add_stages"]) == CODE_CHAIN  # every stage of the chain brought up to date
         assert abs(row["add_seconds"] - sum(s["seconds"] for s in row["add_stages"].values())) < 1e-6
         assert 0 < row["add_own_seconds"] <= row["add_seconds"] and row["full_rebuild_seconds"] > 0
+        # at every k the incremental stages decided at most the new dump's files, never the lake's
+        new_dump = tmp_path / "work" / "landing" / f"dump-{row['k']:02d}"
+        files = sum(1 for p in new_dump.rglob("*") if p.is_file() and p.name not in (".codelake.json", "_SUCCESS"))
+        stages = {name: row["add_stages"][name] for name in ("transformed", "filter_signals", "filtered", "code_corpus")}
+        assert all(t["mode"] == "incremental" and t["decided"] <= files for t in stages.values()), stages
+        assert stages["transformed"]["decided"] > 0
     assert result["ratio_add"] == result["rows"][1]["add_seconds"] / result["rows"][0]["add_seconds"]
     assert "code_corpus" in format_table(result)
