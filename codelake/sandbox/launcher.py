@@ -14,6 +14,7 @@ the launcher is retired and its namespace dies with its last process."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
@@ -69,9 +70,8 @@ class Launcher:
             if future.cancel() or future.exception() is not None:
                 raise
             process = future.result()  # started after all (interrupted while waiting): leave nothing running
-            if kwargs.get("start_new_session"):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.kill()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL) if kwargs.get("start_new_session") else process.kill()
             process.wait()
             raise
 
