@@ -15,7 +15,6 @@ from dagster import (
     Config,
     Failure,
     MaterializeResult,
-    MetadataValue,
     OpExecutionContext,
     job,
     op,

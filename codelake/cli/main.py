@@ -55,7 +55,7 @@ def _run_stage(args: argparse.Namespace, console: Console) -> int:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
             task = bar.add_task("reading", total=None)
 
-            def progress(files: int, nbytes: int | None = None, name: str = spec.name) -> None:
+            def progress(files: int, nbytes: int | None = None, name: str = spec.name, bar: Progress = bar, task=task) -> None:
                 if files % 500 == 0:
                     read = f", {nbytes / 1e6:,.1f} MB" if nbytes is not None else ""
                     bar.update(task, description=f"{name}: {files:,} files{read}")

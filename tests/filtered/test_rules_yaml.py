@@ -1,6 +1,5 @@
 """The rule files: counts, fidelity to REFINECODE.md §4, and validation errors naming file:line."""
 
-import re
 
 import pytest
 

@@ -15,7 +15,6 @@ import pytest
 import torch
 
 from training import flash_attn_torch as fa
-from training import nanotron_cpu
 
 ROOT = Path(__file__).resolve().parents[2]
 
