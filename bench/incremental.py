@@ -19,10 +19,7 @@ bench/results/incremental-<timestamp>.json.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
-import platform
 import re
 import shutil
 import sys
@@ -31,6 +28,7 @@ from pathlib import Path
 
 from bench.ingest import MB, RESULTS_DIR, _env, run_measured
 from bench.pipeline import _OWN_SECONDS
+from bench.run_record import load_line, save_result, stamp_run
 from codelake.registry import CODE_CHAIN
 
 TARGET_RATIO = 1.5
@@ -40,7 +38,15 @@ _INCREMENT = re.compile(r"; (full|incremental): (\d+) files decided \(dumps [^)]
 def build_equal_dumps(dest: Path, count: int, dump_mb: float) -> list[Path]:
     """`count` directory dumps of about `dump_mb` each, cut in order from this machine's standard library and
     virtualenv packages (a repository cut across two dumps is crawled in both, as a later crawl would)."""
-    from demo.build_dumps import RepoPlan, _assign_manifests, pypi_repo, site_packages_dirs, site_packages_packages, stdlib_repo, write_directory_dump
+    from demo.build_dumps import (
+        RepoPlan,
+        _assign_manifests,
+        pypi_repo,
+        site_packages_dirs,
+        site_packages_packages,
+        stdlib_repo,
+        write_directory_dump,
+    )
 
     lib = Path(os.__file__).parent
     repos = [stdlib_repo(f"python/cpython-{sys.version_info.major}.{sys.version_info.minor}", lib)]
@@ -190,14 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    result.update(load_average={"before": load_before, "after": os.getloadavg()}, cpus=os.cpu_count(),
-                  when=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), python=platform.python_version())
+    stamp_run(result, load_before)
     print(format_table(result))
-    print(f"load average before {load_before[0]:.1f}, after {result['load_average']['after'][0]:.1f} on {os.cpu_count()} CPUs")
-    args.results.mkdir(parents=True, exist_ok=True)
-    out = args.results / f"incremental-{dt.datetime.now().strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"results: {out}")
+    print(load_line(result))
+    print(f"results: {save_result(args.results, 'incremental', result)}")
     return 0
 
 

@@ -20,10 +20,8 @@ wall time, interpreter start included. Results also go to bench/results/pipeline
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -32,6 +30,7 @@ import tempfile
 from pathlib import Path
 
 from bench.ingest import MB, RESULTS_DIR, _env, run_measured
+from bench.run_record import load_line, save_result, stamp_run
 from codelake.registry import CODE_CHAIN
 
 TARGET_MB_S = 10.0
@@ -177,14 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    result.update(corpus=args.corpus, load_average={"before": load_before, "after": os.getloadavg()}, cpus=os.cpu_count(),
-                  when=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), python=platform.python_version())
+    result["corpus"] = args.corpus
+    stamp_run(result, load_before)
     print(format_table(result))
-    print(f"load average before {load_before[0]:.1f}, after {result['load_average']['after'][0]:.1f} on {os.cpu_count()} CPUs")
-    args.results.mkdir(parents=True, exist_ok=True)
-    out = args.results / f"pipeline-{dt.datetime.now().strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"results: {out}")
+    print(load_line(result))
+    print(f"results: {save_result(args.results, 'pipeline', result)}")
     return 0
 
 

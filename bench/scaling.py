@@ -23,10 +23,8 @@ bench/results/scaling-<timestamp>.json.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -41,6 +39,7 @@ import psutil
 from bench import scaling_model as model
 from bench.ingest import MB, RESULTS_DIR, _env
 from bench.pipeline import build_python_corpus
+from bench.run_record import save_result, stamp_run
 from bench.scaling_sql import STEPS, measure_sql_steps
 from codelake.lake import Lake
 from codelake.registry import CODE_CHAIN
@@ -281,13 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         "web": web_cost(args.results),
     }
     result["model"] = build_model(result, a, args.crawl_tb, args.workers)
-    result.update(load_average={"before": load_before, "after": os.getloadavg()}, cpus=os.cpu_count(),
-                  when=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), python=platform.python_version())
+    stamp_run(result, load_before)
     print(report(result))
-    args.results.mkdir(parents=True, exist_ok=True)
-    out = args.results / f"scaling-{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"results: {out}")
+    print(f"results: {save_result(args.results, 'scaling', result)}")
     return 0
 
 
