@@ -28,7 +28,7 @@ from pathlib import Path
 
 from bench.ingest import MB, RESULTS_DIR, _env, run_measured
 from bench.pipeline import _OWN_SECONDS
-from bench.run_record import load_line, save_result, stamp_run
+from bench.run_record import load_line, publish
 from codelake.registry import CODE_CHAIN
 
 TARGET_RATIO = 1.5
@@ -196,10 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    stamp_run(result, load_before)
-    print(format_table(result))
-    print(load_line(result))
-    print(f"results: {save_result(args.results, 'incremental', result)}")
+    publish(args.results, "incremental", result, load_before, lambda r: f"{format_table(r)}\n{load_line(r)}")
     return 0
 
 

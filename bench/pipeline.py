@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 from bench.ingest import MB, RESULTS_DIR, _env, run_measured
-from bench.run_record import load_line, save_result, stamp_run
+from bench.run_record import load_line, publish
 from codelake.registry import CODE_CHAIN
 
 TARGET_MB_S = 10.0
@@ -177,10 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     result["corpus"] = args.corpus
-    stamp_run(result, load_before)
-    print(format_table(result))
-    print(load_line(result))
-    print(f"results: {save_result(args.results, 'pipeline', result)}")
+    publish(args.results, "pipeline", result, load_before, lambda r: f"{format_table(r)}\n{load_line(r)}")
     return 0
 
 

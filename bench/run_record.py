@@ -8,6 +8,7 @@ import json
 import os
 import platform
 from pathlib import Path
+from typing import Callable
 
 
 def stamp_run(result: dict, load_before: tuple[float, float, float]) -> dict:
@@ -27,4 +28,13 @@ def save_result(results_dir: Path, name: str, result: dict) -> Path:
     results_dir.mkdir(parents=True, exist_ok=True)
     out = results_dir / f"{name}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
+    return out
+
+
+def publish(results_dir: Path, name: str, result: dict, load_before: tuple[float, float, float], report: Callable[[dict], str]) -> Path:
+    """The end of every benchmark run: stamp `result` with the run's context, print `report(result)`, save it."""
+    stamp_run(result, load_before)
+    print(report(result))
+    out = save_result(results_dir, name, result)
+    print(f"results: {out}")
     return out

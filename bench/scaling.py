@@ -39,7 +39,7 @@ import psutil
 from bench import scaling_model as model
 from bench.ingest import MB, RESULTS_DIR, _env
 from bench.pipeline import build_python_corpus
-from bench.run_record import save_result, stamp_run
+from bench.run_record import load_line, publish
 from bench.scaling_sql import STEPS, measure_sql_steps
 from codelake.lake import Lake
 from codelake.registry import CODE_CHAIN
@@ -198,7 +198,7 @@ def build_model(result: dict, a: model.Assumptions, crawls_tb: list[float], work
 
 def report(result: dict) -> str:
     m = result["model"]
-    lines = [f"load average before {result['load_average']['before'][0]:.1f}, after {result['load_average']['after'][0]:.1f} on {result['cpus']} CPUs", "",
+    lines = [load_line(result), "",
              "per-MB CPU of each chain stage (line over the corpora; x baseline: read + SHA-256 of the same files, same run)",
              f"{'stage':<16}{'where':>8}{'CPU s/MB':>10}{'x base':>9}{'start-up CPU s':>16}"]
     base = result["baseline_cpu_s_per_mb"]
@@ -280,9 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         "web": web_cost(args.results),
     }
     result["model"] = build_model(result, a, args.crawl_tb, args.workers)
-    stamp_run(result, load_before)
-    print(report(result))
-    print(f"results: {save_result(args.results, 'scaling', result)}")
+    publish(args.results, "scaling", result, load_before, report)
     return 0
 
 

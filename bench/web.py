@@ -359,26 +359,24 @@ def _median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
+def _side(name: str, runs: list[dict], pages: int, megabytes: float, digits: int) -> dict:
+    """One tool's medians over its runs: seconds, pages/s and MB/s (to `digits` / `digits`+1 places), CPU, process, RSS."""
+    seconds, cpu = _median(runs, "seconds"), _median(runs, "cpu_s")
+    return {f"{name}_s": round(seconds, 2), f"{name}_pages_per_s": round(pages / seconds, digits),
+            f"{name}_mb_per_s": round(megabytes / seconds, digits + 1), f"{name}_s_runs": [round(r["seconds"], 2) for r in runs],
+            f"{name}_cpu_s": round(cpu, 2), f"{name}_pages_per_cpu_s": round(pages / cpu, digits),
+            f"{name}_process_s": round(_median(runs, "process_s"), 2), f"{name}_peak_rss_mb": round(_median(runs, "peak_rss") / 2**20, 1)}
+
+
 def summarize(megabytes: float, pages: int, ours: list[dict], theirs: list[dict], ours_4x: list[dict]) -> dict:
-    row = {"warc_mb": round(megabytes, 2), "pages": pages, "repeats": len(ours)}
-    s = _median(ours, "seconds")
-    row.update(codelake_s=round(s, 2), codelake_pages_per_s=round(pages / s, 1), codelake_mb_per_s=round(megabytes / s, 2),
-               codelake_s_runs=[round(r["seconds"], 2) for r in ours], codelake_cpu_s=round(_median(ours, "cpu_s"), 2),
-               codelake_pages_per_cpu_s=round(pages / _median(ours, "cpu_s"), 1),
-               codelake_process_s=round(_median(ours, "process_s"), 2),
-               codelake_peak_rss_mb=round(_median(ours, "peak_rss") / 2**20, 1))
+    row = {"warc_mb": round(megabytes, 2), "pages": pages, "repeats": len(ours), **_side("codelake", ours, pages, megabytes, 1)}
     if ours_4x:
         row.update(codelake_4x_pages=ours_4x[0]["pages"], codelake_4x_s=round(_median(ours_4x, "seconds"), 2),
                    codelake_4x_pages_per_s=round(ours_4x[0]["pages"] / _median(ours_4x, "seconds"), 1),
                    codelake_4x_peak_rss_mb=round(_median(ours_4x, "peak_rss") / 2**20, 1))
         row["memory_ratio_4x"] = round(row["codelake_4x_peak_rss_mb"] / row["codelake_peak_rss_mb"], 3)
     if theirs:
-        t = _median(theirs, "seconds")
-        row.update(datatrove_s=round(t, 2), datatrove_pages_per_s=round(pages / t, 2), datatrove_mb_per_s=round(megabytes / t, 3),
-                   datatrove_s_runs=[round(r["seconds"], 2) for r in theirs], datatrove_cpu_s=round(_median(theirs, "cpu_s"), 2),
-                   datatrove_pages_per_cpu_s=round(pages / _median(theirs, "cpu_s"), 2),
-                   datatrove_process_s=round(_median(theirs, "process_s"), 2),
-                   datatrove_peak_rss_mb=round(_median(theirs, "peak_rss") / 2**20, 1))
+        row.update(_side("datatrove", theirs, pages, megabytes, 2))
         row["ratio_pages_per_s"] = round(row["codelake_pages_per_s"] / row["datatrove_pages_per_s"], 1)
         row["ratio_pages_per_cpu_s"] = round(row["codelake_pages_per_cpu_s"] / row["datatrove_pages_per_cpu_s"], 1)
         row["ratio_process_s"] = round(row["datatrove_process_s"] / row["codelake_process_s"], 1)
