@@ -33,12 +33,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 from deltalake import Schema
 from deltalake.transaction import AddAction, CommitProperties, RemoveAction, create_table_with_add_actions
 
@@ -47,6 +47,9 @@ from codelake.lake.parquet_files import write_partitioned_files
 from codelake.lake.prefetch import prefetched
 from codelake.lake.storage import filesystem_for
 from codelake.lake.tables import Lake
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds  # imports pandas (0.5-1 s): only where a stage reads its held rows
 
 STATE_KEY = "codelake.increment"  # commit metadata: {"fingerprint": ..., "dumps": {dump: raw_files generation}}
 GENERATIONS_FROM = "raw_files"
@@ -229,6 +232,8 @@ def plan_increment(
     if state is None or state.get("fingerprint") != fingerprint:
         return Increment(stage, True, fingerprint, generations, upstream_keys, empty_gone)
     held = _held(lake, stage)
+    import pyarrow.dataset as ds
+
     lineage = _held(lake, LINEAGE_TABLE, ds.field("stage") == stage, extra=("action", "version"))
     decided = held.keys.select(["doc_id", "dump"])
     if drops_in_lineage:
