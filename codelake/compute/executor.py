@@ -25,7 +25,7 @@ from typing import Any, Protocol, TypeVar
 
 import pyarrow as pa
 
-from codelake.lake.parquet_files import WrittenFiles, write_partitioned_files
+from codelake.lake.parquet_files import WrittenFiles
 from codelake.parallel import ordered_map
 
 C = TypeVar("C")
@@ -55,17 +55,10 @@ class TableOutput:
         """Write the rows of `result` as Parquet files into the table's folder (uncommitted) and return the
         result with a WrittenFiles in their place."""
         from codelake.lake import Lake
-        from codelake.lake.storage import filesystem_for
 
-        lake = Lake(self.lake_root, self.storage_options)
         rows = result if self.part is None else result[self.part]
         batches = rows.to_batches() if isinstance(rows, pa.Table) else [rows]
-        table_dir = lake.table_path(self.table)
-        if lake.remote:
-            filesystem, folder = filesystem_for(table_dir, lake.storage_options)
-            actions = write_partitioned_files(folder, batches, self.schema, list(self.partition_by), filesystem=filesystem)
-        else:
-            actions = write_partitioned_files(table_dir, batches, self.schema, list(self.partition_by))
+        actions = Lake(self.lake_root, self.storage_options).write_files(self.table, batches, self.schema, list(self.partition_by))
         summary = pa.RecordBatch.from_arrays([rows.column(c) if isinstance(rows, pa.RecordBatch) else rows.column(c).combine_chunks() for c in self.keep],
                                              names=list(self.keep)) if self.keep else pa.RecordBatch.from_pydict({"_": [None] * rows.num_rows})
         written = WrittenFiles(actions, summary)

@@ -43,9 +43,6 @@ from deltalake import Schema
 from deltalake.transaction import AddAction, CommitProperties, RemoveAction, create_table_with_add_actions
 
 from codelake.lake.lineage import LINEAGE_SCHEMA, LINEAGE_TABLE, LineageSpool
-from codelake.lake.parquet_files import write_partitioned_files
-from codelake.lake.prefetch import prefetched
-from codelake.lake.storage import filesystem_for
 from codelake.lake.tables import Lake
 
 if TYPE_CHECKING:
@@ -262,15 +259,6 @@ def plan_increment(
                      held, lineage)
 
 
-def _write(lake: Lake, name: str, batches: Iterable[pa.RecordBatch], schema: pa.Schema, partition_by: list[str]) -> list[AddAction]:
-    table_dir = lake.table_path(name)
-    if lake.remote:
-        filesystem, folder = filesystem_for(table_dir, lake.storage_options)
-        return write_partitioned_files(folder, prefetched(batches), schema, partition_by, filesystem=filesystem)
-    table_dir.mkdir(parents=True, exist_ok=True)
-    return write_partitioned_files(table_dir, prefetched(batches), schema, partition_by)
-
-
 def _kept_of(held: _Held, files: list[str], gone: pa.Table, schema: pa.Schema, stale_after: int | None = None) -> Iterator[pa.RecordBatch]:
     """The rows of `files` other than the withdrawn ones, in the table's schema."""
     for path in files:
@@ -325,12 +313,12 @@ def commit_increment(
                 pass
             return lake.version(name), lake.version(LINEAGE_TABLE)
         if increment.full:
-            adds = _write(lake, name, rows, schema, ["dump"])
+            adds = lake.write_files(name, rows, schema, ["dump"])
             expected = _next_version(lake, name)
             lineage_version = lineage.commit(lake, expected)
             return _checked(expected, _commit(lake, name, adds, schema, ["dump"], "overwrite", state), name), lineage_version
         table_files = _files_holding(increment._table, increment.gone, None)
-        adds = _write(lake, name, chain(rows, _kept_of(increment._table, table_files, increment.gone, schema)), schema, ["dump"])
+        adds = lake.write_files(name, chain(rows, _kept_of(increment._table, table_files, increment.gone, schema)), schema, ["dump"])
         table_actions = _removes(lake, name, table_files) + adds
         expected = _next_version(lake, name)
         lineage_version = lake.version(LINEAGE_TABLE)
@@ -338,7 +326,7 @@ def commit_increment(
         if lineage.count or lineage_files:  # else no lineage row decided or withdrawn (e.g. filter_signals)
             lineage_rows = chain(lineage._stamped_batches(expected),
                                  _kept_of(increment._lineage, lineage_files, increment.gone, LINEAGE_SCHEMA, increment.table_version))
-            lineage_actions = _removes(lake, LINEAGE_TABLE, lineage_files) + _write(lake, LINEAGE_TABLE, lineage_rows, LINEAGE_SCHEMA, ["stage", "dump"])
+            lineage_actions = _removes(lake, LINEAGE_TABLE, lineage_files) + lake.write_files(LINEAGE_TABLE, lineage_rows, LINEAGE_SCHEMA, ["stage", "dump"])
             lineage_version = _commit(lake, LINEAGE_TABLE, lineage_actions, LINEAGE_SCHEMA, ["stage", "dump"], "append", None)
         return _checked(expected, _commit(lake, name, table_actions, schema, ["dump"], "append", state), name), lineage_version
     finally:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from deltalake import DeltaTable, Schema
-from deltalake.transaction import create_table_with_add_actions
+from deltalake.transaction import AddAction, create_table_with_add_actions
 
 from codelake.lake.parquet_files import write_partitioned_files
 from codelake.lake.prefetch import prefetched
@@ -64,6 +64,16 @@ class Lake:
         """An Arrow dataset of the table's files at `version` (latest by default): lazy, projectable."""
         return self.table(name, version).to_pyarrow_dataset()
 
+    def write_files(self, name: str, batches: Iterable[pa.RecordBatch], schema: pa.Schema, partition_by: list[str]) -> list[AddAction]:
+        """Write `batches` as Parquet data files into table `name`'s folder, uncommitted, and return their
+        add actions (the caller commits them: `write`, an incremental stage, or the driver of Ray tasks)."""
+        table_dir = self.table_path(name)
+        if self.remote:
+            filesystem, folder = filesystem_for(table_dir, self.storage_options)
+            return write_partitioned_files(folder, prefetched(batches), schema, partition_by, filesystem=filesystem)
+        table_dir.mkdir(parents=True, exist_ok=True)
+        return write_partitioned_files(table_dir, prefetched(batches), schema, partition_by)
+
     def write(
         self,
         name: str,
@@ -88,12 +98,7 @@ class Lake:
         if unknown:
             raise ValueError(f"replace_where columns {sorted(unknown)} must be partition columns of {name}")
         table_dir = self.table_path(name)
-        if self.remote:
-            filesystem, folder = filesystem_for(table_dir, self.storage_options)
-            actions = write_partitioned_files(folder, prefetched(batches), schema, partition_by, filesystem=filesystem)
-        else:
-            table_dir.mkdir(parents=True, exist_ok=True)
-            actions = write_partitioned_files(table_dir, prefetched(batches), schema, partition_by)
+        actions = self.write_files(name, batches, schema, partition_by)
         if not self.exists(name):
             create_table_with_add_actions(str(table_dir), Schema.from_arrow(schema), actions, mode="overwrite", partition_by=partition_by or None,
                                           storage_options=self.storage_options or None)
