@@ -113,7 +113,7 @@ def _word_signals(rows: pl.DataFrame, prefix: str, doc: bool) -> pl.DataFrame:
     columns += [pl.Series(f"{prefix}frac_chars_dupe_{k}grams", stats[:, K.DUPE + k - 5]) for k in range(5, 11)]
     if doc:  # rounded as the reference rounds (Python's round, not a float approximation of it)
         columns.append(pl.Series(prefix + "entropy_unigram", [round(x, 8) for x in stats[:, K.ENTROPY].tolist()], dtype=pl.Float64))
-    frame = pl.DataFrame(columns)
+    frame = pl.DataFrame({c.name: c for c in columns})  # a dict: a list of Series races on threads (polars' lazy dispatch registration)
     no_words = [prefix + "mean_word_length", prefix + "frac_words_unique"] + ([prefix + "entropy_unigram"] if doc else [])
     return frame.with_columns(pl.when(words > 0).then(pl.col(no_words)))
 
@@ -201,6 +201,18 @@ def _code_line_counts(rows: pl.DataFrame) -> pl.DataFrame:
         pl.Series("str_chars", strings[:, K.STRING_CHARS]),
         pl.Series("long_chars", strings[:, K.LONG_WORD_CHARS]),
     )
+
+
+def _with_encoded_lengths(rows: pl.DataFrame) -> pl.DataFrame:
+    """Adds _encoded0.. : the lengths in characters of each patterns.ENCODED pattern's matches in the
+    text, matched on its ASCII stand-in (kernels.ascii_stand_ins: the same spans, without the Rust
+    engine's slow path for Unicode \\b on non-ASCII text)."""
+    data, offsets = K.utf8_buffers(rows["text"])
+    stand_in = _strings(*K.ascii_stand_ins(data, offsets, K.regex_stand_ins(data)))
+    lengths = pl.DataFrame({"s": stand_in}).select(
+        pl.col("s").str.extract_all(p).list.eval(pl.element().str.len_bytes()).alias(f"_encoded{j}") for j, p in enumerate(P.ENCODED)
+    )
+    return rows.with_columns(lengths)
 
 
 def _ext() -> pl.Expr:
@@ -352,11 +364,11 @@ def _html_signals(part: pl.DataFrame) -> pl.DataFrame:
     for blank in (P.HTML_BLANK_WITH_NEWLINE, P.HTML_BLANK):
         marked = marked.str.replace_all(blank, "${1}${2}${3}${4}")
     visible = marked.str.replace_all(P.HTML_WRAPPED_TAG, "").str.replace_all(P.HTML_ENTITY, "&")
-    return part.select(
+    return part.with_columns(visible.str.len_chars().alias("_visible")).select(  # eager select: no common-subexpression reuse
         I,
         pl.lit(True).alias(q + "cate_ast"),
-        visible.str.len_chars().cast(pl.Float64).alias(q + "num_chars_text"),
-        _div(visible.str.len_chars(), pl.col("_chars")).alias(q + "frac_words_text"),
+        pl.col("_visible").cast(pl.Float64).alias(q + "num_chars_text"),
+        _div(pl.col("_visible"), pl.col("_chars")).alias(q + "frac_words_text"),
     )
 
 
@@ -389,10 +401,7 @@ def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
     if "size" in rows.columns:
         size = pl.col("size").fill_null(size)
 
-    def encoded_lengths(pattern: str) -> pl.Expr:
-        return pl.col("text").str.extract_all(pattern).list.eval(pl.element().str.len_chars())
-
-    general = rows.select(
+    general = _with_encoded_lengths(rows).with_columns(code_len.alias("_code_len")).select(
         I,
         *_char_signals(pre),
         size.cast(pl.Float64).alias(pre + "size_file_byte"),
@@ -405,13 +414,13 @@ def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
         pl.col("text").str.slice(0, 200).str.to_lowercase().str.contains(P.AUTOGEN).alias(pre + "cate_autogen"),
         _per_line(pl.col("dup_lines")).alias(pre + "frac_lines_dupe_lines"),
         _per_line(pl.col("long_lines")).alias(pre + "frac_lines_long_string"),
-        _div(pl.col("str_chars"), code_len).alias(pre + "frac_chars_string_length"),
-        _div(pl.col("long_chars"), code_len).alias(pre + "frac_chars_long_word_length"),
+        _div(pl.col("str_chars"), pl.col("_code_len")).alias(pre + "frac_chars_string_length"),
+        _div(pl.col("long_chars"), pl.col("_code_len")).alias(pre + "frac_chars_long_word_length"),
         _per_line(_lines_matching(P.STRING_CONCAT)).alias(pre + "frac_lines_string_concat"),
         # the released test: one match over 1024 characters, or all matches of the three patterns over half the text
-        (pl.any_horizontal([encoded_lengths(p).list.max() > 1024 for p in P.ENCODED]).fill_null(False)
-         | (pl.sum_horizontal([encoded_lengths(p).list.sum() for p in P.ENCODED]) > 0.5 * length)).alias(pre + "cate_encoded_data"),
-        _div(_match_chars("code", P.HEX_WORD), code_len).alias(pre + "frac_chars_hex_words"),
+        (pl.any_horizontal([pl.col(f"_encoded{j}").list.max() > 1024 for j in range(len(P.ENCODED))]).fill_null(False)
+         | (pl.sum_horizontal([pl.col(f"_encoded{j}").list.sum() for j in range(len(P.ENCODED))]) > 0.5 * length)).alias(pre + "cate_encoded_data"),
+        _div(_match_chars("code", P.HEX_WORD), pl.col("_code_len")).alias(pre + "frac_chars_hex_words"),
         _div(pl.col("comment_text").str.count_matches(r"(?im)^[^\n]*(?:your code here|fixme|todo)"), _num_lines()).alias(pre + "frac_lines_prompt_comments"),
         _per_line(_lines_matching(_ascii_ignore_case("assert"))).alias(pre + "frac_lines_assert"),
     )
