@@ -32,9 +32,9 @@ from resources.duckdb import LakeDuckDBResource
 from resources.lake import LakeResource
 from resources.launcher import Launcher, TrainingJob
 from resources.sandbox import SandboxResource
-from training import chat, fim, packing
+from training import chat, fim, loss_mask, packing
 from training import tokenizer as tokenizer_engine
-from training.nanotron_config import MODELS_RULES, SCHEDULES_RULES, TrainingSpec, write_config
+from training.nanotron_config import MODELS_RULES, SCHEDULES_RULES, TrainingSpec, load_schedule, write_config
 from training.training_run import git_revision, loss_chart, run_key
 
 MAX_CHAT_TOKENS = 32768  # a longer chat record is cut (counted in the metadata)
@@ -178,15 +178,17 @@ def _train(
     tokenizer_row: dict,
     init_from: str | None,
     provenance: dict,
+    loss_on: str | None = None,
 ) -> tuple[dict, dict]:
     """Write the Nanotron config for one job, launch it, and return (reported metadata, provenance)."""
+    loss_on = loss_on or load_schedule(schedule)["loss_on"]
     spec = TrainingSpec(
         run_name=asset_name, preset=config.preset, data_folders=[data_folder], checkpoints_path="", schedule=schedule,
         tokenizer_path=tokenizer_row["path"], vocab_size=tokenizer_row["vocab_size"],
         token_size=tokenizer_engine.token_size(tokenizer_row["vocab_size"]), seq_len=config.seq_len, micro_batch=config.micro_batch,
         grad_accum=config.grad_accum, steps=config.steps, learning_rate=config.learning_rate,
         warmup_steps=config.warmup_steps, decay_steps=config.decay_steps, checkpoint_interval=config.checkpoint_interval,
-        init_from=init_from, dp=config.dp, tp=config.tp, pp=config.pp, seed=config.seed,
+        init_from=init_from, dp=config.dp, tp=config.tp, pp=config.pp, seed=config.seed, loss_on=loss_on,
     )
     code_version = context.assets_def.code_versions_by_key.get(context.asset_key) if hasattr(context, "assets_def") else None
     key = run_key(spec, {**provenance, "code_version": code_version})
@@ -195,7 +197,7 @@ def _train(
     config_path = write_config(spec, run_dir / "config.yaml")
     job = TrainingJob("training.train", ("--config", str(config_path)), config.dp * config.tp * config.pp, run_dir / "train.log")
     result = launcher.launch(context, job)
-    record = {**provenance, "run_key": key, "config": str(config_path), "code_version": code_version, "codelake_version": __version__,
+    record = {**provenance, "loss_on": loss_on, "run_key": key, "config": str(config_path), "code_version": code_version, "codelake_version": __version__,
               "git_revision": git_revision(), "reproduce": result.command}
     (run_dir / "run.json").write_text(json.dumps(record, indent=2, default=str))
     return result.metadata, record
@@ -241,15 +243,21 @@ class SftConfig(TrainingRunConfig):
     steps: int | None = Field(default=None, description="Steps per stage; None: the schedule's epochs (stage 1: 1, stage 2: 3)")
     stage1: str = Field(default="corpora/sft/stage1", description="Chat JSONL file or folder for stage 1 (relative to $CODELAKE_HOME)")
     stage2: str = Field(default="corpora/sft/stage2", description="Chat JSONL file or folder for stage 2 (relative to $CODELAKE_HOME)")
+    loss_on: str | None = Field(
+        default=None,
+        description="assistant: the loss on the assistant's answers and their <|im_end|> only; all: on every token, prompts too; "
+        "default: the schedule's (rules/training/schedules.yaml: assistant)",
+    )
 
 
 @asset(deps=[annealed_checkpoint, tokenizer, "sft_stage1", "sft_stage2"], group_name="training", kinds={"pytorch"},
-       code_version=fingerprint(MODELS_RULES, SCHEDULES_RULES, Path(chat.__file__), extra=__version__))
+       code_version=fingerprint(MODELS_RULES, SCHEDULES_RULES, Path(chat.__file__), Path(loss_mask.__file__), extra=__version__))
 def sft_checkpoint(context: AssetExecutionContext, config: SftConfig, lake: LakeResource, launcher: Launcher) -> MaterializeResult:
     """Two-stage instruction tuning (OpenCoder: stage 1 broad, 1 epoch at 2e-5; stage 2 high-quality code,
     3 epochs at 5e-5; two stages beat one mixed stage): chat records (OpenAI messages, ShareGPT, Alpaca,
     prompt/completion) rendered with the ChatML template and packed, stage 1 from annealed_checkpoint,
-    stage 2 from stage 1's checkpoint."""
+    stage 2 from stage 1's checkpoint. The loss is on the assistant's answers only (`loss_on`; the
+    metadata says which was used and how many answer tokens each stage has)."""
     token = current_tokenizer(lake.lake())
     init = _upstream(context, "annealed_checkpoint", "checkpoint_path")
     metadata: dict = {}
@@ -263,11 +271,13 @@ def sft_checkpoint(context: AssetExecutionContext, config: SftConfig, lake: Lake
             context.log.warning(f"{stage}: skipped {line}")
         # steps None: Nanotron's config gets the schedule's epochs over the packed samples
         reported, record = _train(context, launcher, f"sft_checkpoint/{stage}", stage, config, str(folder), token, init,
-                                  {"chat_files": str(path), "chat_digest": digest, "tokenizer_sha256": token["sha256"], "init_from": init})
+                                  {"chat_files": str(path), "chat_digest": digest, "tokenizer_sha256": token["sha256"], "init_from": init},
+                                  loss_on=config.loss_on)
         init = str(reported["checkpoint_path"].value)
         metadata.update({f"{stage}/{k}": v for k, v in _checkpoint_result(reported, record).metadata.items()})
         metadata[f"{stage}/records"] = packed.records
         metadata[f"{stage}/skipped"] = len(packed.skipped)
+        metadata[f"{stage}/answer_tokens"] = packed.target_tokens  # the tokens loss_on assistant trains on
     metadata["checkpoint_path"] = MetadataValue.path(init)
     return MaterializeResult(metadata=metadata)
 

@@ -3,6 +3,12 @@
 
   <|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n{answer}<|im_end|>\n<|endoftext|>
 
+The loss is meant for the answers only (OpenCoder, Qwen2.5-Coder, TRL's completion-only training): every
+shard gets a `.ds.loss_mask` (`training.loss_mask`) marking each assistant turn's content and its
+`<|im_end|>`, the tokens a model must produce after `<|im_start|>assistant\n`. The role header is its own
+segment, encoded apart from the content, as it is at inference (the prompt ends with it and generation
+continues from there).
+
 Formats read: OpenAI `messages` [{role, content}], ShareGPT `conversations` [{from, value}], Alpaca
 `instruction`/`input`/`output`, and `prompt`/`completion`. A record in none of them is counted as
 skipped, with its file and line, never silently packed.
@@ -29,11 +35,16 @@ def normalize(record: dict) -> list[dict] | None:
     return chat_turns(record)
 
 
-def chat_segments(turns: list[dict], im_start: int, im_end: int, eot: int) -> list[Segment]:
+def chat_segments(turns: list[dict], im_start: int, im_end: int, eot: int) -> tuple[list[Segment], list[bool]]:
+    """The rendered chat as segments, and per segment whether its tokens are loss targets (an assistant
+    turn's content and <|im_end|>)."""
     segments: list[Segment] = []
+    targets: list[bool] = []
     for turn in turns:
-        segments += [im_start, f"{turn['role']}\n{turn['content']}", im_end, "\n"]
-    return [*segments, eot]
+        answer = turn["role"] == "assistant"
+        segments += [im_start, f"{turn['role']}\n", turn["content"], im_end, "\n"]
+        targets += [False, False, answer, answer, False]
+    return [*segments, eot], [*targets, False]
 
 
 @dataclass
@@ -42,6 +53,7 @@ class ChatPackReport:
     packed: int = 0
     truncated: int = 0
     tokens: int = 0
+    target_tokens: int = 0  # tokens of the assistant answers (their loss mask is 1)
     skipped: list[str] = field(default_factory=list)  # "file:line: why"
     files: list[str] = field(default_factory=list)
 
@@ -75,18 +87,24 @@ def pack_chat(paths: list[Path], tokenizer_path: Path, folder: Path, max_tokens:
     if None in (im_start, im_end, eot):
         raise ValueError(f"{tokenizer_path}: lacks <|im_start|>, <|im_end|> or <|endoftext|>")
     report = ChatPackReport()
-    writer = ShardWriter(folder, token_size(tokenizer.get_vocab_size()), 50_000_000, str(tokenizer_path))
+    writer = ShardWriter(folder, token_size(tokenizer.get_vocab_size()), 50_000_000, str(tokenizer_path), loss_masks=True)
     pending: list[list[Segment]] = []
+    pending_targets: list[list[bool]] = []
 
     def flush() -> None:
         encoded = encode_samples(tokenizer, pending, max_tokens, eot)
-        writer.write([e.ids for e in encoded])
+        masks = [e.token_mask(targets) for e, targets in zip(encoded, pending_targets)]
+        writer.write([e.ids for e in encoded], masks)
         report.packed += len(encoded)
         report.truncated += sum(e.truncated for e in encoded)
+        report.target_tokens += sum(int(m.sum()) for m in masks)
         pending.clear()
+        pending_targets.clear()
 
     for turns in _records(paths, report):
-        pending.append(chat_segments(turns, im_start, im_end, eot))
+        segments, targets = chat_segments(turns, im_start, im_end, eot)
+        pending.append(segments)
+        pending_targets.append(targets)
         if len(pending) >= batch:
             flush()
     if pending:

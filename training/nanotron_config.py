@@ -20,10 +20,11 @@ import yaml
 
 from codelake.rules import RuleFileError, load_rule_file
 from codelake.settings import RULES_DIR
+from training.loss_mask import LOSS_ON, missing_masks, trainable_windows
 
 MODELS_RULES = RULES_DIR / "training" / "models.yaml"
 SCHEDULES_RULES = RULES_DIR / "training" / "schedules.yaml"
-_SCHEDULE_KEYS = ("learning_rate", "min_lr", "warmup_steps", "decay_steps", "decay_style", "epochs", "max_seq_len")
+_SCHEDULE_KEYS = ("learning_rate", "min_lr", "warmup_steps", "decay_steps", "decay_style", "epochs", "max_seq_len", "loss_on")
 _MODEL_KEYS = (
     "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
     "sequence_length", "vocab_size", "rope_theta", "rms_norm_eps", "tie_word_embeddings", "init_std", "dtype",
@@ -64,6 +65,7 @@ class TrainingSpec:
     pp: int = 1
     seed: int = 42
     dtype: Optional[str] = None  # float32 | bfloat16; default: the preset's
+    loss_on: Optional[str] = None  # all | assistant (the shards' .ds.loss_mask targets); default: the schedule's
 
 
 @lru_cache(maxsize=None)
@@ -103,8 +105,14 @@ def token_size_for(vocab_size: int) -> int:
     return 2 if vocab_size < 65536 else 4
 
 
-def samples_in_folders(folders: list[str], seq_len: int, token_size: int) -> int:
-    """Training samples of seq_len + 1 tokens in the .ds files (how datatrove's reader windows them)."""
+def samples_in_folders(folders: list[str], seq_len: int, token_size: int, loss_on: str = "all") -> int:
+    """Training samples of seq_len + 1 tokens in the .ds files (how datatrove's reader windows them); with
+    loss_on assistant, those with a loss target (the others are skipped by training.ds_batches)."""
+    if loss_on == "assistant":
+        missing = missing_masks(folders, token_size)
+        if missing:
+            raise NanotronConfigError(f"loss_on assistant needs a .ds.loss_mask beside every .ds file; missing for {missing[:5]}")
+        return trainable_windows(folders, seq_len)
     total = 0
     for folder in folders:
         for path in sorted(Path(folder).rglob("*.ds")):
@@ -166,13 +174,16 @@ def build_nanotron_config(spec: TrainingSpec) -> dict[str, Any]:
     token_size = spec.token_size or token_size_for(vocab_size)
     seq_len = spec.seq_len or schedule["max_seq_len"] or preset["sequence_length"]
     dtype = spec.dtype or preset["dtype"]
+    loss_on = spec.loss_on or schedule["loss_on"]
+    if loss_on not in LOSS_ON:
+        raise NanotronConfigError(f"loss_on must be one of {LOSS_ON}, got {loss_on!r}")
     global_batch = spec.micro_batch * spec.grad_accum * spec.dp
     steps = spec.steps
     epochs = spec.epochs if spec.epochs is not None else schedule["epochs"]
     if steps is None:
         if epochs is None:
             raise NanotronConfigError(f"schedule '{spec.schedule}' has no epochs: give steps")
-        samples = samples_in_folders(spec.data_folders, seq_len, token_size)
+        samples = samples_in_folders(spec.data_folders, seq_len, token_size, loss_on)
         steps = max(1, math.ceil(epochs * samples / global_batch))
     pick = lambda name: getattr(spec, name) if getattr(spec, name) is not None else schedule[name]  # noqa: E731
     warmup_steps = min(pick("warmup_steps"), steps)
@@ -259,6 +270,7 @@ def build_nanotron_config(spec: TrainingSpec) -> dict[str, Any]:
             "epochs": epochs,
             "rope_theta": preset["rope_theta"],
             "init_from": init_from,
+            "loss_on": loss_on,
         },
     }
 
@@ -281,6 +293,7 @@ def codelake_config_class():
         epochs: Optional[float] = None
         rope_theta: Optional[float] = None
         init_from: Optional[str] = None
+        loss_on: str = "all"
 
     @dataclass
     class CodelakeConfig(Config):
@@ -331,6 +344,12 @@ def _cross_field_problems(config) -> list[str]:
             problems.append(f"codelake.token_size must be 2 or 4, got {config.codelake.token_size}")
         elif config.codelake.token_size == 2 and model.vocab_size > 65536:
             problems.append(f"token_size 2 (uint16) cannot hold the ids of vocab_size {model.vocab_size}")
+        if config.codelake.loss_on not in LOSS_ON:
+            problems.append(f"codelake.loss_on must be one of {LOSS_ON}, got {config.codelake.loss_on!r}")
+        elif config.codelake.loss_on == "assistant" and not missing:
+            no_mask = missing_masks(config.codelake.data_folders, config.codelake.token_size)
+            if no_mask:
+                problems.append(f"loss_on assistant needs a .ds.loss_mask beside every .ds file (SFT shards of training.chat); missing for {no_mask[:5]}")
     return problems
 
 

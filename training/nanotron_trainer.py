@@ -19,7 +19,8 @@ class CodelakeTrainer(DistributedTrainer):
 
     def datatrove_batches(self):
         codelake = self.config.codelake
-        data = DsFolders(codelake.data_folders, self.sequence_length, codelake.token_size)
+        data = DsFolders(codelake.data_folders, self.sequence_length, codelake.token_size, loss_masks=codelake.loss_on == "assistant")
+        self.data_summary = data.summary  # what the loss was taken on, for the run's result
         model = self.unwrapped_model
         return micro_batches(
             data,

@@ -4,7 +4,8 @@ The files are written by datatrove's own `TokenizedFile` (the format Nanotron's 
 `DatatroveFolderDataset` read): `NNNNN.ds` holds little-endian token ids (uint16 below 65,536 ids, else
 uint32), `NNNNN.ds.index` the uint64 cumulative document ends, `NNNNN.ds.metadata` the tokenizer and the
 token count. Every text segment of a batch goes through ONE `encode_batch_fast` call (Rust threads);
-the packer only concatenates ids, so packing costs little beyond tokenizing.
+the packer only concatenates ids, so packing costs little beyond tokenizing. With `loss_masks`, each file
+gets a `NNNNN.ds.loss_mask` beside it (`training.loss_mask`: one byte per token, 1 = a loss target).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datatrove.pipeline.tokens.tokenizer import TokenizedFile
 from tokenizers import Tokenizer
 
 from training.fim import Segment
+from training.loss_mask import mask_path
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,16 @@ class EncodedSample:
     ids: np.ndarray  # the sample's token ids, special tokens included
     segment_starts: np.ndarray  # token offset of each segment within `ids`
     truncated: bool
+
+    def token_mask(self, trained: Sequence[bool]) -> np.ndarray:
+        """1 on the tokens of the segments flagged in `trained` (one flag per segment), else 0. In a cut
+        sample the segments past the cut have no tokens and the end-of-text put last is never a target."""
+        starts = np.minimum(self.segment_starts, len(self.ids))
+        lengths = np.diff(np.append(starts, len(self.ids)))
+        mask = np.repeat(np.asarray(trained, dtype=np.uint8), lengths)
+        if self.truncated:
+            mask[-1] = 0
+        return mask
 
 
 def encode_samples(tokenizer: Tokenizer, samples: Sequence[Sequence[Segment]], max_tokens: int, eot: int) -> list[EncodedSample]:
@@ -56,7 +68,7 @@ class Placement:
 class ShardWriter:
     """Appends documents to `NNNNN.ds` files in `folder`, starting a new file past `shard_tokens`."""
 
-    def __init__(self, folder: Path, token_size: int, shard_tokens: int, tokenizer_name: str):
+    def __init__(self, folder: Path, token_size: int, shard_tokens: int, tokenizer_name: str, loss_masks: bool = False):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.token_size = token_size
@@ -65,7 +77,9 @@ class ShardWriter:
         self.tokenizer_name = tokenizer_name
         self.files: list[str] = []
         self.total_tokens = 0
+        self.loss_masks = loss_masks
         self._file: TokenizedFile | None = None
+        self._mask_file = None
         self._documents = 0
         self._tokens = 0
 
@@ -75,26 +89,39 @@ class ShardWriter:
         self._file = TokenizedFile(
             str(self.folder), name, save_index=True, tokenizer_name_or_path=self.tokenizer_name, save_final_metadata=True, token_size=self.token_size
         )
+        if self.loss_masks:
+            self._mask_file = open(mask_path(self.folder / name), "wb")
         self.files.append(name)
         self._documents = self._tokens = 0
 
-    def write(self, documents: Sequence[np.ndarray]) -> list[Placement]:
-        """Append documents in order (one write per shard file touched) and say where each landed."""
+    def write(self, documents: Sequence[np.ndarray], masks: Sequence[np.ndarray] | None = None) -> list[Placement]:
+        """Append documents in order (one write per shard file touched) and say where each landed; with
+        `loss_masks`, `masks` gives each document's token mask (same length as its ids)."""
+        if self.loss_masks != (masks is not None):
+            raise ValueError("a writer with loss_masks takes one mask per document, and only such a writer does")
+        if masks is not None and [len(m) for m in masks] != [len(d) for d in documents]:
+            raise ValueError("every loss mask must have its document's token count")
         placements: list[Placement] = []
         pending: list[np.ndarray] = []
+        pending_masks: list[np.ndarray] = []
 
         def flush() -> None:
             if pending:
                 ends = np.cumsum([len(d) for d in pending]).tolist()
                 self._file.write_bytes(np.concatenate(pending).astype(self.dtype, copy=False).tobytes(), doc_ends=ends)
+                if self._mask_file is not None:
+                    self._mask_file.write(np.concatenate(pending_masks).astype(np.uint8, copy=False).tobytes())
                 pending.clear()
+                pending_masks.clear()
 
-        for ids in documents:
+        for index, ids in enumerate(documents):
             if self._file is None or (self._tokens and self._tokens + len(ids) > self.shard_tokens):
                 flush()
                 self._open_next()
             placements.append(Placement(self.files[-1], self._documents, self._tokens, len(ids)))
             pending.append(ids)
+            if masks is not None:
+                pending_masks.append(masks[index])
             self._documents += 1
             self._tokens += len(ids)
             self.total_tokens += len(ids)
@@ -105,3 +132,6 @@ class ShardWriter:
         if self._file is not None:
             self._file.close()
             self._file = None
+        if self._mask_file is not None:
+            self._mask_file.close()
+            self._mask_file = None

@@ -106,7 +106,7 @@ def train(config_path: Path, pipes) -> dict:
         print(message, flush=True)
         if pipes:
             pipes.log.info(message)
-        return summary(read_curve(metrics_path), checkpoints_path, train_steps, resumed_from)
+        return {**summary(read_curve(metrics_path), checkpoints_path, train_steps, resumed_from), "loss_on": config.codelake.loss_on}
 
     crash_after = int(os.environ.get(CRASH_AFTER_STEP_ENV, "0"))
 
@@ -130,7 +130,7 @@ def train(config_path: Path, pipes) -> dict:
     trainer.parallel_context.destroy()
     if rank != 0:
         return {}
-    return summary(read_curve(metrics_path), checkpoints_path, train_steps, resumed_from)
+    return {**summary(read_curve(metrics_path), checkpoints_path, train_steps, resumed_from), **trainer.data_summary}
 
 
 def main(argv=None) -> int:

@@ -85,6 +85,42 @@ def fixture_data() -> tuple[Path, Path]:
     return tokenizer, data
 
 
+# SFT chats whose prompt side is one long fixed text (easy to predict once seen) and whose answers are
+# the code functions: a loss on every token and a loss on the answers only tell apart.
+SYSTEM_PROMPT = "You are a coding assistant. Answer with one Python function and nothing else, please."
+
+
+def chat_records(count: int, seed: int = 0) -> list[dict]:
+    rng = random.Random(seed)
+    records = []
+    for _ in range(count):
+        name = rng.choice(FUNCTIONS)
+        records.append({"messages": [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": f"Write {name}."},
+            {"role": "assistant", "content": f"def {name}(a, b):\n    return {OPS[name]}"},
+        ]})
+    return records
+
+
+@functools.lru_cache(maxsize=None)
+def sft_fixture() -> tuple[Path, Path]:
+    """(tokenizer.json with the chat tokens, SFT shard folder with .ds.loss_mask files), built once."""
+    import json
+
+    from training.chat import pack_chat
+    from training.tokenizer import TokenizerRules, train_bpe
+
+    root = Path(tempfile.mkdtemp(prefix="nanotron-sft-", dir=os.environ.get("HOME")))
+    texts = [SYSTEM_PROMPT + " " + r["messages"][2]["content"] for r in chat_records(100)]
+    tokenizer = train_bpe(texts * 3, 400, TokenizerRules.load().special_tokens)
+    tokenizer.save(str(root / "tokenizer.json"))
+    chats = root / "chats.jsonl"
+    chats.write_text("".join(json.dumps(r) + "\n" for r in chat_records(600, seed=1)))
+    pack_chat([chats], root / "tokenizer.json", root / "shards", max_tokens=4096)
+    return root / "tokenizer.json", root / "shards"
+
+
 @functools.lru_cache(maxsize=None)
 def trained_tiny_run() -> Path:
     """A checkpoints folder of the tiny preset trained 30 steps (the generation tests read it)."""

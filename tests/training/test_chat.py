@@ -1,4 +1,5 @@
-"""SFT chat records: four formats normalized, ChatML rendering, bad records skipped with file:line."""
+"""SFT chat records: four formats normalized, ChatML rendering, bad records skipped with file:line, and the
+loss mask beside the shard marking exactly the assistant answers."""
 
 from __future__ import annotations
 
@@ -44,3 +45,62 @@ def test_no_usable_record_is_an_error(tmp_path):
     tokenizer.save(str(tmp_path / "t.json"))
     with pytest.raises(ValueError, match="no usable chat record"):
         pack_chat([data], tmp_path / "t.json", tmp_path / "out", max_tokens=100)
+
+
+CHAT = {"messages": [
+    {"role": "system", "content": "You are a careful coder."},
+    {"role": "user", "content": "add two numbers"},
+    {"role": "assistant", "content": "def add(a, b):\n    return a + b"},
+    {"role": "user", "content": "now subtract"},
+    {"role": "assistant", "content": "def sub(a, b):\n    return a - b"},
+]}
+
+
+def _chat_tokenizer(tmp_path):
+    corpus = ["You are a careful coder. add two numbers now subtract def add(a, b):\n    return a + b - system user assistant"] * 50
+    tokenizer = train_bpe(corpus, 400, TokenizerRules.load().special_tokens)
+    path = tmp_path / "tokenizer.json"
+    tokenizer.save(str(path))
+    return tokenizer, path
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of every run of ones."""
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
+
+
+def test_loss_mask_marks_each_assistant_answer_and_its_end_of_turn(tmp_path):
+    tokenizer, path = _chat_tokenizer(tmp_path)
+    data = tmp_path / "chat.jsonl"
+    data.write_text(json.dumps(CHAT) + "\n" + json.dumps({"prompt": "now subtract", "completion": "def sub(a, b):\n    return a - b"}) + "\n")
+    report = pack_chat([data], path, tmp_path / "out", max_tokens=1000)
+    ids = np.fromfile(tmp_path / "out" / "00000.ds", dtype="<u2")
+    mask = np.fromfile(tmp_path / "out" / "00000.ds.loss_mask", dtype=np.uint8)
+    assert len(mask) == len(ids) and set(mask.tolist()) <= {0, 1}
+    trained = [tokenizer.decode(ids[a:b].tolist(), skip_special_tokens=False) for a, b in _runs(mask)]
+    assert trained == [
+        "def add(a, b):\n    return a + b<|im_end|>",
+        "def sub(a, b):\n    return a - b<|im_end|>",
+        "def sub(a, b):\n    return a - b<|im_end|>",
+    ]
+    assert report.target_tokens == int(mask.sum())
+    # Everything else is the prompt side: system, user, role headers, the newline after each turn, <|endoftext|>.
+    rest = tokenizer.decode(ids[mask == 0].tolist(), skip_special_tokens=False)
+    assert rest.startswith("<|im_start|>system\nYou are a careful coder.<|im_end|>\n<|im_start|>user\nadd two numbers<|im_end|>\n<|im_start|>assistant\n")
+    assert rest.count("<|endoftext|>") == 2 and "return" not in rest
+
+
+def test_a_cut_chat_keeps_its_mask_aligned_and_never_trains_the_end_token(tmp_path):
+    tokenizer, path = _chat_tokenizer(tmp_path)
+    data = tmp_path / "chat.jsonl"
+    data.write_text(json.dumps(CHAT) + "\n")
+    full = pack_chat([data], path, tmp_path / "full", max_tokens=1000)
+    full_mask = np.fromfile(tmp_path / "full" / "00000.ds.loss_mask", dtype=np.uint8)
+    cut_at = int(np.flatnonzero(full_mask)[3]) + 1  # inside the first answer
+    cut = pack_chat([data], path, tmp_path / "cut", max_tokens=cut_at + 1)
+    ids = np.fromfile(tmp_path / "cut" / "00000.ds", dtype="<u2")
+    mask = np.fromfile(tmp_path / "cut" / "00000.ds.loss_mask", dtype=np.uint8)
+    assert cut.truncated == 1 and len(ids) == len(mask) == cut_at + 1 and full.truncated == 0
+    assert ids[-1] == tokenizer.token_to_id("<|endoftext|>") and mask[-1] == 0
+    assert mask[:-1].tolist() == full_mask[:cut_at].tolist()

@@ -4,6 +4,7 @@ scheduler, SFT defaults, and bad configs refused by Nanotron's parser with the f
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -108,10 +109,11 @@ def test_pretrain_defaults_are_the_papers_and_sft_stages_count_steps_from_epochs
     assert (anneal["lr_decay_starting_step"], anneal["lr_decay_steps"], anneal["min_decay_lr"]) == (0, 500, 1e-5)
 
     tokenizer, data = helpers.fixture_data()
+    # Pre-training shards carry no loss masks: the loss is on every token here (loss_on all).
     stage1 = build_nanotron_config(spec(tmp_path, schedule="sft_stage1", steps=None, vocab_size=None, micro_batch=2,
-                                        tokenizer_path=str(tokenizer), data_folders=[str(data)]))
+                                        tokenizer_path=str(tokenizer), data_folders=[str(data)], loss_on="all"))
     stage2 = build_nanotron_config(spec(tmp_path, schedule="sft_stage2", steps=None, vocab_size=None, micro_batch=2,
-                                        tokenizer_path=str(tokenizer), data_folders=[str(data)]))
+                                        tokenizer_path=str(tokenizer), data_folders=[str(data)], loss_on="all"))
     tokens = sum(p.stat().st_size for p in data.glob("*.ds")) // 2
     for config, lr, epochs, seq_len in ((stage1, 2e-5, 1, 1216), (stage2, 5e-5, 3, 1500)):
         schedule = config["optimizer"]["learning_rate_scheduler"]
@@ -163,3 +165,33 @@ def test_init_from_a_checkpoints_folder_resolves_its_latest_step(tmp_path):
     assert config["codelake"]["init_from"] == str((run / "20").resolve())
     with pytest.raises(NanotronConfigError, match="not a Nanotron checkpoint"):
         resolve_checkpoint(tmp_path / "nothing")
+
+
+def test_sft_schedules_default_to_the_answers_only_and_count_the_windows_with_an_answer(tmp_path):
+    assert build_nanotron_config(spec(tmp_path))["codelake"]["loss_on"] == "all"
+    assert build_nanotron_config(spec(tmp_path, schedule="anneal"))["codelake"]["loss_on"] == "all"
+    tokenizer, data = helpers.sft_fixture()
+    seq_len = 12  # short windows: some hold only prompt tokens
+    config = build_nanotron_config(spec(tmp_path, schedule="sft_stage1", steps=None, vocab_size=None, micro_batch=2, seq_len=seq_len,
+                                        tokenizer_path=str(tokenizer), data_folders=[str(data)]))
+    assert config["codelake"]["loss_on"] == "assistant"
+    # Windows whose labels hold no answer token are not trained on, so an epoch counts only the others.
+    windows = [np.fromfile(m, dtype=np.uint8) for m in sorted(data.glob("*.ds.loss_mask"))]
+    with_answer = sum(int(w[: len(w) // (seq_len + 1) * (seq_len + 1)].reshape(-1, seq_len + 1)[:, 1:].any(axis=1).sum()) for w in windows)
+    every = sum(len(w) // (seq_len + 1) for w in windows)
+    assert 0 < with_answer < every
+    assert config["tokens"]["train_steps"] == -(-with_answer // 2)
+    written = write_config(spec(tmp_path, schedule="sft_stage1", steps=5, vocab_size=None, seq_len=seq_len,
+                                tokenizer_path=str(tokenizer), data_folders=[str(data)]), tmp_path / "sft.yaml")
+    assert validate_config(written).codelake.loss_on == "assistant"
+
+
+def test_answer_only_loss_is_refused_on_shards_without_masks_and_unknown_values_too(tmp_path):
+    tokenizer, data = helpers.fixture_data()  # pre-training shards: no .ds.loss_mask
+    with pytest.raises(NanotronConfigError, match="loss_mask"):
+        write_config(spec(tmp_path, schedule="sft_stage1", steps=5, data_folders=[str(data)]), tmp_path / "a.yaml")
+    with pytest.raises(NanotronConfigError, match="loss_mask"):
+        build_nanotron_config(spec(tmp_path, schedule="sft_stage1", steps=None, data_folders=[str(data)]))
+    with pytest.raises(NanotronConfigError, match="loss_on must be one of"):
+        build_nanotron_config(spec(tmp_path, loss_on="prompt"))
+    assert not (tmp_path / "a.yaml").exists()

@@ -4,6 +4,7 @@ and files datatrove reads back."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from datatrove.utils.dataset import DatatroveFileDataset
 
 from training.packing import ShardWriter, encode_samples
@@ -48,3 +49,30 @@ def test_shards_rotate_and_read_back(tmp_path):
     dataset = DatatroveFileDataset(str(tmp_path / "00000.ds"), seq_len=9, token_size=2)
     assert len(dataset) == 9 and dataset[1]["input_ids"].tolist() == list(range(10, 20))
     assert (tmp_path / "00000.ds.metadata").read_text().splitlines()[:2] == ["t|2", "90"]
+
+
+def test_loss_masks_are_written_beside_each_shard_token_for_token(tmp_path):
+    writer = ShardWriter(tmp_path, token_size=2, shard_tokens=50, tokenizer_name="t", loss_masks=True)
+    docs = [np.arange(30, dtype=np.uint32) + i for i in range(3)]
+    masks = [(np.arange(30) % (i + 2) == 0).astype(np.uint8) for i in range(3)]
+    placements = writer.write(docs, masks)
+    writer.close()
+    assert writer.files == ["00000.ds", "00001.ds", "00002.ds"]
+    for mask, place in zip(masks, placements):
+        written = np.fromfile(tmp_path / (place.shard + ".loss_mask"), dtype=np.uint8)
+        assert len(written) * 2 == (tmp_path / place.shard).stat().st_size
+        assert written[place.token_offset : place.token_offset + place.tokens].tolist() == mask.tolist()
+    with pytest.raises(ValueError, match="token count"):
+        ShardWriter(tmp_path / "b", 2, 50, "t", loss_masks=True).write(docs, [m[:-1] for m in masks])
+    with pytest.raises(ValueError, match="one mask per document"):
+        ShardWriter(tmp_path / "c", 2, 50, "t").write(docs, masks)
+
+
+def test_token_mask_follows_the_segments_and_a_cut_sample_ends_untrained():
+    tok = _tokenizer()
+    sample = [1, TEXTS[1], TEXTS[2], 0]
+    full = encode_samples(tok, [sample], max_tokens=10_000, eot=0)[0]
+    n1, n2 = len(tok.encode(TEXTS[1]).ids), len(tok.encode(TEXTS[2]).ids)
+    assert full.token_mask([False, False, True, False]).tolist() == [0] * (1 + n1) + [1] * n2 + [0]
+    cut = encode_samples(tok, [sample], max_tokens=1 + n1 + 3, eot=0)[0]
+    assert cut.token_mask([False, False, True, False]).tolist() == [0] * (1 + n1) + [1, 1, 0]
