@@ -11,6 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from codelake.cli.inspect import print_rules, print_stats, print_why
 from codelake.cli.lifecycle import add_lifecycle_commands, run_lifecycle_command
+from codelake.cli.maintenance import add_maintenance_commands, run_maintenance_command
 from codelake.dumps import DumpError
 from codelake.lake import Lake
 from codelake.registry import STAGES
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--overwrite", action="store_true", help="replace an earlier export in --to")
     sub.add_parser("doctor", help="which deployment is active ($CODELAKE_DEPLOYMENT) and whether each piece it needs answers")
     add_lifecycle_commands(sub)
+    add_maintenance_commands(sub)
     run = sub.add_parser("run", help="run one stage without Dagster")
     run.add_argument("stage", choices=list(STAGES), help="a stage of codelake/registry.py")
     run.add_argument("--from", dest="from_stage", choices=list(STAGES), default=None,
@@ -139,9 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=False)
     lake = Lake(args.lake or default_lake_root())
     try:
-        lifecycle = run_lifecycle_command(args, lake, console)
-        if lifecycle is not None:
-            return lifecycle
+        for handled in (run_lifecycle_command, run_maintenance_command):
+            status = handled(args, lake, console)
+            if status is not None:
+                return status
         if args.command == "doctor":
             from codelake.cli.doctor import print_doctor
 

@@ -93,8 +93,17 @@ def stored_state(lake: Lake, name: str) -> dict | None:
     """The increment state the table's latest commit carries (None: no table, or written otherwise)."""
     if not lake.exists(name):
         return None
-    raw = lake.table(name).history(1)[0].get(STATE_KEY)
+    raw = latest_write(lake, name).get(STATE_KEY)
     return json.loads(raw) if raw else None
+
+
+def latest_write(lake: Lake, name: str, look_back: int = 50) -> dict:
+    """The history entry of the table's latest commit that wrote rows: compaction and vacuum commits
+    (codelake.lake.maintenance) change files, not what the stage decided, and carry no state."""
+    from codelake.lake.maintenance import MAINTENANCE_OPERATIONS
+
+    history = lake.table(name).history(look_back)
+    return next((entry for entry in history if entry.get("operation") not in MAINTENANCE_OPERATIONS), {})
 
 
 def upstream_fingerprint(lake: Lake, name: str) -> str:

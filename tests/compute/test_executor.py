@@ -3,7 +3,6 @@ stage's work shipped as a distributed executor ships it (function and batch pick
 
 from __future__ import annotations
 
-import pickle
 import sys
 from pathlib import Path
 
@@ -13,23 +12,7 @@ from codelake.compute import LocalExecutor, TableOutput, batch_executor, batch_m
 from codelake.filtered.stage import SIGNALS_SCHEMA, compute_signals_parallel
 from codelake.lake import Lake
 from codelake.lake.parquet_files import WrittenFiles
-
-
-class ShippingExecutor:
-    """Like RayExecutor without a cluster: every function, batch and output makes a pickle round trip, in
-    order; given an output, the "task" writes its rows itself."""
-
-    name = "shipping"
-    distributed = True
-
-    def __init__(self):
-        self.batches = 0
-
-    def map(self, fn, items, workers=2, threads=False, output=None):
-        for context, argument in items:
-            self.batches += 1
-            result = pickle.loads(pickle.dumps(fn))(pickle.loads(pickle.dumps(argument)))
-            yield context, result if output is None else pickle.loads(pickle.dumps(output)).written_by_worker(result)
+from executorfactory import ShippingExecutor
 
 
 def _plus_one(x: int) -> int:
