@@ -305,16 +305,17 @@ def word_stats(data, offsets, classes, punct):
     entropy sum (in first-occurrence order, unrounded), top-2..4-gram and dupe-5..10-gram fractions.
 
     Counting uses a hash table per text over 64-bit word hashes; an n-gram can occur twice only if
-    both its (n-1)-grams do, so each step counts only those candidates (the others occur once)."""
+    both its (n-1)-grams do, so each step walks only those candidates, kept in a shrinking list
+    (every other n-gram occurs once)."""
     docs = offsets.size - 1
     out = np.zeros((docs, 13), dtype=np.float64)
     longest = _longest(offsets)
     hashes = np.empty(longest, dtype=np.uint64)
     lengths = np.empty(longest, dtype=np.int64)
+    before = np.empty(longest + 1, dtype=np.int64)  # characters of the words before each position
     grams = np.empty(longest, dtype=np.uint64)
-    counts = np.empty(longest, dtype=np.int64)
-    dup = np.empty(longest + 1, dtype=np.bool_)
-    covered = np.empty(longest, dtype=np.bool_)
+    dup = np.empty(longest + 1, dtype=np.bool_)  # the gram at a position occurs twice (this level)
+    candidates = np.empty(longest, dtype=np.int64)
     slots = np.empty(longest, dtype=np.int64)
     size = _table_for(longest)[0] + 1  # a table for the longest text serves every text
     keys = np.zeros(size, dtype=np.uint64)
@@ -324,9 +325,10 @@ def word_stats(data, offsets, classes, punct):
     stamp = 0
     for d in range(docs):
         n = _normalized_words(data, offsets[d], offsets[d + 1], classes, punct, hashes, lengths)
-        total = 0
+        before[0] = 0
         for i in range(n):
-            total += lengths[i]
+            before[i + 1] = before[i] + lengths[i]
+        total = before[n]
         out[d, WORDS] = n
         out[d, WORD_CHARS] = total
         if n == 0:
@@ -355,53 +357,59 @@ def word_stats(data, offsets, classes, punct):
         dup[n] = False
         out[d, UNIQUE] = unique
         out[d, ENTROPY] = -entropy
+        # positions whose unigram occurs twice: the only ones a repeated bigram can start at
+        m = 0
         for i in range(n):
             grams[i] = hashes[i]
+            if dup[i]:
+                candidates[m] = i
+                m += 1
         for k in range(2, 11):
             last = n - k  # the last position a k-gram starts at
             stamp += 1
-            for i in range(last + 1):
+            kept = 0
+            for c in range(m):  # candidates: the (k-1)-grams at i and i + 1 both occur twice
+                i = candidates[c]
+                dup[i] = False  # the (k-1)-level flag, read last by position i - 1 (the list is in order)
+                if i > last or not dup[i + 1]:
+                    continue
                 grams[i] = grams[i] * _GRAM_MUL + hashes[i + k - 1]
-                if dup[i] and dup[i + 1]:
-                    s = _slot(grams[i], mask, shift, keys, stamps, stamp)
-                    if stamps[s] != stamp:
-                        stamps[s] = stamp
-                        keys[s] = grams[i]
-                        table_counts[s] = 0
-                    table_counts[s] += 1
-                    slots[i] = s
-                else:
-                    slots[i] = -1
-            for i in range(last + 1):
-                counts[i] = table_counts[slots[i]] if slots[i] >= 0 else 1
-            for i in range(max(last + 1, 0), n + 1):
-                dup[i] = False
-            for i in range(last + 1):
-                dup[i] = counts[i] >= 2
+                s = _slot(grams[i], mask, shift, keys, stamps, stamp)
+                if stamps[s] != stamp:
+                    stamps[s] = stamp
+                    keys[s] = grams[i]
+                    table_counts[s] = 0
+                table_counts[s] += 1
+                slots[i] = s
+                candidates[kept] = i
+                kept += 1
+            repeated = 0  # candidates whose k-gram occurs twice: the next level's candidates
+            best = -1
+            for c in range(kept):
+                i = candidates[c]
+                count = table_counts[slots[i]]
+                if count >= 2:
+                    dup[i] = True
+                    candidates[repeated] = i
+                    repeated += 1
+                    if best < 0 or count > table_counts[slots[best]]:
+                        best = i
+            m = repeated
             if last < 0 or total == 0:
                 continue
             if k <= 4:
-                best = 0
-                for i in range(1, last + 1):
-                    if counts[i] > counts[best]:
-                        best = i
-                if counts[best] > 1:
-                    chars = 0
-                    for j in range(best, best + k):
-                        chars += lengths[j]
-                    out[d, TOP + k - 2] = chars * counts[best] / total
+                if best >= 0:  # the first most frequent k-gram (the others occur once)
+                    out[d, TOP + k - 2] = (before[best + k] - before[best]) * table_counts[slots[best]] / total
             else:
-                for i in range(n):
-                    covered[i] = False
-                for i in range(last + 1):
-                    if dup[i]:
-                        for j in range(i, i + k):
-                            covered[j] = True
                 dupe = 0
-                for i in range(n):
-                    if covered[i]:
-                        dupe += lengths[i]
+                covered = 0  # words before this position are counted already
+                for c in range(m):
+                    i = candidates[c]
+                    dupe += before[i + k] - before[max(i, covered)]
+                    covered = i + k
                 out[d, DUPE + k - 5] = dupe / total
+            if m == 0:  # no repeated k-gram: no longer one repeats either (their values stay 0)
+                break
     return out
 
 
