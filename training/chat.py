@@ -21,11 +21,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from tokenizers import Tokenizer
 
 from codelake.sft_raw.formats import chat_turns
 from training.fim import Segment
-from training.packing import ShardWriter, encode_samples
+from training.packing import ShardWriter, encode_samples, token_masks
 from training.tokenizer import token_size
 
 
@@ -93,11 +94,12 @@ def pack_chat(paths: list[Path], tokenizer_path: Path, folder: Path, max_tokens:
 
     def flush() -> None:
         encoded = encode_samples(tokenizer, pending, max_tokens, eot)
-        masks = [e.token_mask(targets) for e, targets in zip(encoded, pending_targets)]
-        writer.write([e.ids for e in encoded], masks)
+        documents = [e.ids for e in encoded]
+        mask = token_masks(encoded, pending_targets)
+        writer.write(documents, np.split(mask, np.cumsum([len(d) for d in documents])[:-1]))
         report.packed += len(encoded)
         report.truncated += sum(e.truncated for e in encoded)
-        report.target_tokens += sum(int(m.sum()) for m in masks)
+        report.target_tokens += int(mask.sum(dtype=np.int64))
         pending.clear()
         pending_targets.clear()
 

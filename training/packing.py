@@ -28,16 +28,6 @@ class EncodedSample:
     segment_starts: np.ndarray  # token offset of each segment within `ids`
     truncated: bool
 
-    def token_mask(self, trained: Sequence[bool]) -> np.ndarray:
-        """1 on the tokens of the segments flagged in `trained` (one flag per segment), else 0. In a cut
-        sample the segments past the cut have no tokens and the end-of-text put last is never a target."""
-        starts = np.minimum(self.segment_starts, len(self.ids))
-        lengths = np.diff(np.append(starts, len(self.ids)))
-        mask = np.repeat(np.asarray(trained, dtype=np.uint8), lengths)
-        if self.truncated:
-            mask[-1] = 0
-        return mask
-
 
 def encode_samples(tokenizer: Tokenizer, samples: Sequence[Sequence[Segment]], max_tokens: int, eot: int) -> list[EncodedSample]:
     """Encode every text segment of every sample in one batch call, then assemble each sample's ids.
@@ -55,6 +45,25 @@ def encode_samples(tokenizer: Tokenizer, samples: Sequence[Sequence[Segment]], m
             ids = np.concatenate((ids[: max_tokens - 1], np.array([eot], np.uint32)))
         out.append(EncodedSample(ids, starts, truncated))
     return out
+
+
+def token_masks(samples: Sequence[EncodedSample], trained: Sequence[Sequence[bool]]) -> np.ndarray:
+    """The samples' token masks end to end: 1 on the tokens of the segments flagged in `trained` (one flag
+    per segment), else 0. In a cut sample the segments past the cut have no tokens and the end-of-text put
+    last is never a target. One np.repeat for the whole batch (a per-sample loop cost ~15% of packing)."""
+    sizes = np.fromiter((len(s.ids) for s in samples), dtype=np.int64, count=len(samples))
+    ends = np.cumsum(sizes)
+    offsets = ends - sizes
+    starts = np.concatenate([np.minimum(s.segment_starts, len(s.ids)) + o for s, o in zip(samples, offsets)] + [np.zeros(0, np.int64)])
+    # a segment ends where the next one starts, the last one of a sample where the sample ends
+    last = np.cumsum([len(s.segment_starts) for s in samples]) - 1
+    next_starts = np.append(starts[1:], 0)
+    next_starts[last] = ends
+    flags = np.fromiter((f for flags in trained for f in flags), dtype=np.uint8, count=len(starts))
+    mask = np.repeat(flags, next_starts - starts)
+    cut = np.fromiter((s.truncated for s in samples), dtype=bool, count=len(samples))
+    mask[ends[cut] - 1] = 0
+    return mask
 
 
 @dataclass(frozen=True)

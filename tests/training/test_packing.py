@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from datatrove.utils.dataset import DatatroveFileDataset
 
-from training.packing import ShardWriter, encode_samples
+from training.packing import ShardWriter, encode_samples, token_masks
 from training.tokenizer import train_bpe
 
 TEXTS = ["def f(x):\n    return x\n" * 5, "print('hello')\n" * 3, "class A:\n    pass\n"]
@@ -68,11 +68,19 @@ def test_loss_masks_are_written_beside_each_shard_token_for_token(tmp_path):
         ShardWriter(tmp_path / "c", 2, 50, "t").write(docs, masks)
 
 
-def test_token_mask_follows_the_segments_and_a_cut_sample_ends_untrained():
+def test_token_masks_follow_the_segments_and_a_cut_sample_ends_untrained():
     tok = _tokenizer()
     sample = [1, TEXTS[1], TEXTS[2], 0]
-    full = encode_samples(tok, [sample], max_tokens=10_000, eot=0)[0]
     n1, n2 = len(tok.encode(TEXTS[1]).ids), len(tok.encode(TEXTS[2]).ids)
-    assert full.token_mask([False, False, True, False]).tolist() == [0] * (1 + n1) + [1] * n2 + [0]
-    cut = encode_samples(tok, [sample], max_tokens=1 + n1 + 3, eot=0)[0]
-    assert cut.token_mask([False, False, True, False]).tolist() == [0] * (1 + n1) + [1, 1, 0]
+    flags = [False, False, True, False]
+    full = encode_samples(tok, [sample], max_tokens=10_000, eot=0)
+    assert token_masks(full, [flags]).tolist() == [0] * (1 + n1) + [1] * n2 + [0]
+    cut = encode_samples(tok, [sample], max_tokens=1 + n1 + 3, eot=0)
+    assert token_masks(cut, [flags]).tolist() == [0] * (1 + n1) + [1, 1, 0]
+    # A batch: each sample's mask, end to end, the same as each alone (cut ones included, empty segments too).
+    batch = [sample, [TEXTS[0], 0], [1, "", TEXTS[2], 0], sample]
+    batch_flags = [flags, [True, False], [True, True, True, False], [True, True, False, True]]
+    encoded = encode_samples(tok, batch, max_tokens=1 + n1 + 3, eot=0)
+    alone = [token_masks([e], [f]) for e, f in zip(encoded, batch_flags)]
+    assert token_masks(encoded, batch_flags).tolist() == np.concatenate(alone).tolist()
+    assert alone[3][-1] == 0 and alone[3][: 1 + n1].tolist() == [1] * (1 + n1)  # cut: the end of text is untrained
