@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from codelake.filtered import kernels as K
 from codelake.filtered import patterns as P
+from codelake.filtered.html_text import visible_chars
 from codelake.filtered.profiles import CODE_PROFILES, comment_style, profile_for
 from codelake.filtered.registry import SIGNALS
 from codelake.filtered.signals_python import python_counts_many
@@ -357,18 +358,13 @@ def _javascript_signals(part: pl.DataFrame) -> pl.DataFrame:
 
 def _html_signals(part: pl.DataFrame) -> pl.DataFrame:
     q = "qsc_codehtml_"
-    # bs4's get_text, whitespace-only strings between tags collapsed (patterns.HTML_BLANK*)
-    marked = pl.col("text").str.replace_all(P.HTML_DROP, P.HTML_SEGMENT_END + P.HTML_SEGMENT_START)
-    marked = marked.str.replace_all(P.HTML_TAG, P.HTML_SEGMENT_END + "${0}" + P.HTML_SEGMENT_START)
-    marked = pl.concat_str(pl.lit(P.HTML_SEGMENT_START), marked, pl.lit(P.HTML_SEGMENT_END))
-    for blank in (P.HTML_BLANK_WITH_NEWLINE, P.HTML_BLANK):
-        marked = marked.str.replace_all(blank, "${1}${2}${3}${4}")
-    visible = marked.str.replace_all(P.HTML_WRAPPED_TAG, "").str.replace_all(P.HTML_ENTITY, "&")
-    return part.with_columns(visible.str.len_chars().alias("_visible")).select(  # eager select: no common-subexpression reuse
+    data, offsets = K.utf8_buffers(part["text"])  # bs4's get_text, as patterns.HTML_* define it (html_text.py)
+    visible = pl.Series(visible_chars(data, offsets, K.regex_stand_ins(data)))
+    return part.select(
         I,
         pl.lit(True).alias(q + "cate_ast"),
-        pl.col("_visible").cast(pl.Float64).alias(q + "num_chars_text"),
-        _div(pl.col("_visible"), pl.col("_chars")).alias(q + "frac_words_text"),
+        visible.cast(pl.Float64).alias(q + "num_chars_text"),
+        _div(pl.lit(visible), pl.col("_chars")).alias(q + "frac_words_text"),
     )
 
 
