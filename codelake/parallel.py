@@ -93,6 +93,9 @@ def ordered_map(
         return
     pool: Executor
     if threads:
+        from codelake.polars_threads import prepare_polars_for_threads
+
+        prepare_polars_for_threads()  # Polars' unlocked first uses, here rather than racing on the workers
         pool = ThreadPoolExecutor(workers, thread_name_prefix="codelake-worker")
     else:
         pool = process_pool(workers)
