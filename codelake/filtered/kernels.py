@@ -98,6 +98,12 @@ def character_classes(data: np.ndarray) -> np.ndarray:
     return _CLASSES
 
 
+def classified() -> np.ndarray:
+    """The class table as completed so far: for bytes made of characters character_classes has seen
+    (a part of a text it classified, a normalized text from nfkc_lower_buffers) without another scan."""
+    return _CLASSES
+
+
 # One-byte ASCII stand-ins for non-ASCII characters (ascii_stand_ins), 0 where not known yet.
 _STAND_INS = np.zeros(0x110000, dtype=np.uint8)
 _STAND_IN_SPACE, _STAND_IN_WORD, _STAND_IN_OTHER = 0x0B, 0x5F, 0x21  # vertical tab, "_", "!"
@@ -416,6 +422,90 @@ def word_stats(data, offsets, classes, punct):
 def nfkc_lower(texts: list[str]) -> list[str]:
     """The reference's normalization before words are split: NFKC, then lowercase."""
     return [unicodedata.normalize("NFKC", t).lower() for t in texts]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ascii_space(b):
+    return b == 32 or 9 <= b <= 13
+
+
+@njit(cache=True, nogil=True)
+def non_ascii_spans(data, offsets, docs, gap):
+    """(starts, ends) of the byte spans holding every non-ASCII character of texts `docs` (ascending):
+    each ASCII-whitespace-delimited run with a non-ASCII byte, runs less than `gap` bytes apart in one
+    text merged; in text order."""
+    starts = [np.int64(0)] * 0
+    ends = [np.int64(0)] * 0
+    for d in docs:
+        i, end = offsets[d], offsets[d + 1]
+        token = i  # where the run holding i starts
+        open_start = open_end = -1
+        while i < end:
+            b = data[i]
+            if b < 0x80:
+                i += 1
+                if _ascii_space(b):
+                    token = i
+                continue
+            j = i
+            while j < end and not _ascii_space(data[j]):
+                j += 1
+            if open_start >= 0 and token - open_end < gap:
+                open_end = j
+            else:
+                if open_start >= 0:
+                    starts.append(open_start)
+                    ends.append(open_end)
+                open_start, open_end = token, j
+            i = j
+        if open_start >= 0:
+            starts.append(open_start)
+            ends.append(open_end)
+    return np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+
+
+@njit(cache=True, nogil=True)
+def splice(data, offsets, starts, ends, pieces, piece_offsets):
+    """The texts with span k (starts[k]:ends[k], in text order, none crossing a text's end) replaced by
+    piece k (pieces[piece_offsets[k]:piece_offsets[k + 1]]): (bytes, offsets)."""
+    removed = 0
+    for k in range(starts.size):
+        removed += ends[k] - starts[k]
+    out = np.empty(data.size - removed + pieces.size, dtype=np.uint8)
+    out_offsets = np.zeros(offsets.size, dtype=np.int64)
+    o = 0
+    k = 0
+    for d in range(offsets.size - 1):
+        i, end = offsets[d], offsets[d + 1]
+        while k < starts.size and starts[k] < end:
+            out[o : o + starts[k] - i] = data[i : starts[k]]
+            o += starts[k] - i
+            size = piece_offsets[k + 1] - piece_offsets[k]
+            out[o : o + size] = pieces[piece_offsets[k] : piece_offsets[k + 1]]
+            o += size
+            i = ends[k]
+            k += 1
+        out[o : o + end - i] = data[i:end]
+        o += end - i
+        out_offsets[d + 1] = o
+    return out, out_offsets
+
+
+def nfkc_lower_buffers(data: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The texts (UTF-8 buffers) as nfkc_lower makes them, but for ASCII letters left to the kernels to
+    lowercase: only the spans holding non-ASCII characters (of texts `docs`, the others are ASCII) are normalized. An ASCII whitespace character
+    splits both steps: NFKC never composes across it (a starter no canonical pair begins or ends with),
+    and lowercasing's one contextual rule (final sigma) looks only through cased and case-ignorable
+    characters; NFKC and lowercasing leave ASCII as the kernels read it."""
+    starts, ends = non_ascii_spans(data, offsets, docs, 256)  # merged: fewer Python calls
+    if starts.size == 0:
+        return data, offsets
+    pieces = [unicodedata.normalize("NFKC", data[s:e].tobytes().decode()).lower().encode() for s, e in zip(starts.tolist(), ends.tolist())]
+    piece_offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in pieces], out=piece_offsets[1:])
+    normalized = np.frombuffer(b"".join(pieces), dtype=np.uint8)
+    character_classes(normalized)  # the characters normalization brought in
+    return splice(data, offsets, starts, ends, normalized, piece_offsets)
 
 
 # Columns of code_line_counts' result.

@@ -90,19 +90,17 @@ def _num_lines() -> pl.Expr:
 # ---------------------------------------------------------------- words (NW) and n-grams (kernels.word_stats)
 
 
-def _normalized_texts(rows: pl.DataFrame) -> pl.Series:
-    """The text, NFKC-normalized and lowercased (as the reference does) where it is not ASCII;
-    NFKC and lowercasing leave ASCII text to the kernel."""
-    texts = rows["text"]
-    needs = (rows["_chars"] != texts.str.len_bytes()).arg_true()
-    if needs.len() == 0:
-        return texts
-    return texts.scatter(needs, pl.Series(K.nfkc_lower(texts.gather(needs).to_list()), dtype=pl.String))
+def _normalized_buffers(rows: pl.DataFrame, text: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The texts' UTF-8 buffers, NFKC-normalized and lowercased (as the reference does) where they are
+    not ASCII (kernels.nfkc_lower_buffers); NFKC and lowercasing leave ASCII text to the kernel."""
+    needs = (rows["_chars"] != rows["text"].str.len_bytes()).arg_true().to_numpy().astype(np.int64)
+    return K.nfkc_lower_buffers(*text, needs) if needs.size else text
 
 
-def _word_signals(rows: pl.DataFrame, prefix: str, doc: bool) -> pl.DataFrame:
-    data, offsets = K.utf8_buffers(_normalized_texts(rows))
-    stats = K.word_stats(data, offsets, K.character_classes(data), K.ASCII_PUNCT)
+def _word_signals(rows: pl.DataFrame, prefix: str, doc: bool, text: tuple[np.ndarray, np.ndarray]) -> pl.DataFrame:
+    """`text`: the rows' text buffers (kernels.utf8_buffers), their characters classified."""
+    data, offsets = _normalized_buffers(rows, text)
+    stats = K.word_stats(data, offsets, K.classified(), K.ASCII_PUNCT)
     words = pl.Series(stats[:, K.WORDS])
     columns = [
         rows[I],
@@ -122,9 +120,8 @@ def _word_signals(rows: pl.DataFrame, prefix: str, doc: bool) -> pl.DataFrame:
 # ---------------------------------------------------------------- text files (qsc_doc_)
 
 
-def _with_raw_word_counts(rows: pl.DataFrame) -> pl.DataFrame:
-    data, offsets = K.utf8_buffers(rows["text"])
-    counts = K.raw_word_counts(data, offsets, K.character_classes(data))
+def _with_raw_word_counts(rows: pl.DataFrame, text: tuple[np.ndarray, np.ndarray]) -> pl.DataFrame:
+    counts = K.raw_word_counts(*text, K.classified())
     return rows.with_columns(pl.Series(name, counts[:, j]) for j, name in enumerate(("_raw_words", "_caps_words", "_bracket_words")))
 
 
@@ -132,7 +129,8 @@ def _doc_signals(rows: pl.DataFrame) -> pl.DataFrame:
     pre = "qsc_doc_"
     length = pl.col("_chars")
     visible = length - pl.col("_ws")
-    direct = _with_raw_word_counts(rows).select(
+    text = K.utf8_buffers(rows["text"])
+    direct = _with_raw_word_counts(rows, text).select(
         I,
         *_char_signals(pre),
         _num_lines().alias(pre + "num_lines"),
@@ -165,7 +163,7 @@ def _doc_signals(rows: pl.DataFrame) -> pl.DataFrame:
         _div(pl.col("readmore"), pl.col("n")).alias(pre + "frac_lines_end_with_readmore"),
         _div(pl.col("bullet"), pl.col("n")).alias(pre + "frac_lines_start_with_bullet"),
     )
-    words = _word_signals(rows, pre, doc=True)
+    words = _word_signals(rows, pre, doc=True, text=text)
     return direct.join(per_line, on=I, how="left").join(words, on=I, how="left")
 
 
@@ -176,9 +174,9 @@ def _strings(data: np.ndarray, offsets: np.ndarray) -> pl.Series:
     return pl.from_arrow(pa.LargeStringArray.from_buffers(offsets.size - 1, pa.py_buffer(offsets), pa.py_buffer(data)))
 
 
-def _split_code(rows: pl.DataFrame) -> pl.DataFrame:
+def _split_code(rows: pl.DataFrame, text: tuple[np.ndarray, np.ndarray]) -> pl.DataFrame:
     """Adds code (code part), comment_len, comment_text (the comments concatenated, as the released filter's)."""
-    data, offsets = K.utf8_buffers(rows["text"])
+    data, offsets = text
     styles = rows["style"].replace_strict(K.STYLES, range(len(K.STYLES)), return_dtype=pl.Int64).to_numpy()
     code, code_offsets, comments, comment_offsets, comment_chars, hash_text = K.split_code(data, offsets, styles)
     return rows.with_columns(
@@ -192,7 +190,7 @@ def _split_code(rows: pl.DataFrame) -> pl.DataFrame:
 def _code_line_counts(rows: pl.DataFrame) -> pl.DataFrame:
     """Non-blank and duplicate code lines, and the string-literal counts, of each file's code part."""
     data, offsets = K.utf8_buffers(rows["code"])
-    classes = K.character_classes(data)
+    classes = K.classified()  # the code part's characters are the text's
     lines = K.code_line_counts(data, offsets, classes)
     strings = K.string_counts(data, offsets, classes)
     return rows.with_columns(
@@ -204,11 +202,11 @@ def _code_line_counts(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _with_encoded_lengths(rows: pl.DataFrame) -> pl.DataFrame:
+def _with_encoded_lengths(rows: pl.DataFrame, text: tuple[np.ndarray, np.ndarray]) -> pl.DataFrame:
     """Adds _encoded0.. : the lengths in characters of each patterns.ENCODED pattern's matches in the
     text, matched on its ASCII stand-in (kernels.ascii_stand_ins: the same spans, without the Rust
     engine's slow path for Unicode \\b on non-ASCII text)."""
-    data, offsets = K.utf8_buffers(rows["text"])
+    data, offsets = text
     stand_in = _strings(*K.ascii_stand_ins(data, offsets, K.regex_stand_ins(data)))
     lengths = pl.DataFrame({"s": stand_in}).select(
         pl.col("s").str.extract_all(p).list.eval(pl.element().str.len_bytes()).alias(f"_encoded{j}") for j, p in enumerate(P.ENCODED)
@@ -390,14 +388,15 @@ def _per_language(rows: pl.DataFrame, ast_future=None) -> list[pl.DataFrame]:
 
 def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
     pre = "qsc_code_"
-    rows = _code_line_counts(_split_code(rows))
+    text = K.utf8_buffers(rows["text"])
+    rows = _code_line_counts(_split_code(rows, text))
     length = pl.col("_chars")
     code_len = pl.col("code").str.len_chars()
     size = pl.col("text").str.len_bytes()
     if "size" in rows.columns:
         size = pl.col("size").fill_null(size)
 
-    general = _with_encoded_lengths(rows).with_columns(code_len.alias("_code_len")).select(
+    general = _with_encoded_lengths(rows, text).with_columns(code_len.alias("_code_len")).select(
         I,
         *_char_signals(pre),
         size.cast(pl.Float64).alias(pre + "size_file_byte"),
@@ -420,7 +419,7 @@ def _code_signals(rows: pl.DataFrame, ast_future=None) -> pl.DataFrame:
         _div(pl.col("comment_text").str.count_matches(r"(?im)^[^\n]*(?:your code here|fixme|todo)"), _num_lines()).alias(pre + "frac_lines_prompt_comments"),
         _per_line(_lines_matching(_ascii_ignore_case("assert"))).alias(pre + "frac_lines_assert"),
     )
-    words = _word_signals(rows, pre, doc=False)
+    words = _word_signals(rows, pre, doc=False, text=text)
     out = general.join(words, on=I, how="left")
     for part in _per_language(rows, ast_future):
         out = out.join(part, on=I, how="left", coalesce=True)

@@ -1,5 +1,8 @@
 """The numba kernels against the reference's per-file Python on edge cases the bench corpus may lack."""
 
+import random
+
+import numpy as np
 import polars as pl
 import pytest
 
@@ -55,3 +58,50 @@ def test_code_lines_and_strings_match_reference():
         contents_b = [R.string_content(m) for m in R.rx(P.STR_B).findall(text)]
         long_chars = sum(len(w) for c in contents_b for w in R.rx(P.LONG_WORD).findall(c) if not R.rx(P.HTTP).search(w))
         assert list(strings[d]) == [long_lines, sum(len(c) for c in contents_b), long_chars]
+
+
+NORMALIZATION_CASES = [
+    "ΟΔΟΣ ΟΔΟΣ. ΣΑ Σ aΣ Σb 'Σ' ΑΣ'Β",  # final sigma: its context ends at whitespace, not at punctuation or ASCII letters
+    "e\u0301 cafe\u0301 \u0301lone <\u0338 =\u0338 A\u030a",  # compositions with an ASCII base; a mark after a space
+    "ﬁle Ｆｕｌｌ\u00a0nbsp … ½ İstanbul ẞ ŉ",  # compatibility forms, one-to-many case mappings
+    "ASCII ONLY Words, then 中文字符 mixed with English 文本 and more",
+    "\u3000ideographic\u2028line\u0085next \t\x0b\x0c\r\n",
+    "",
+    "plain ascii",
+]
+
+
+def _ascii_lower(data):
+    return bytes(b + 32 if 0x41 <= b <= 0x5A else b for b in data)
+
+
+def test_nfkc_lower_buffers_is_nfkc_lower_but_for_ascii_case():
+    rng = random.Random(7)
+    pieces = ["Σ", "σ", "A", "b", " ", "\n", "\u0301", "e", "ﬁ", "É", "中", "'", ".", "\u00a0", "İ", "x" * 300]
+    texts = NORMALIZATION_CASES + ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(500)]
+    data, offsets = _buffers(texts)
+    docs = np.array([d for d, t in enumerate(texts) if not t.isascii()], dtype=np.int64)
+    out, out_offsets = K.nfkc_lower_buffers(data, offsets, docs)
+    expected = K.nfkc_lower(texts)
+    for d, text in enumerate(texts):
+        got = bytes(out[out_offsets[d] : out_offsets[d + 1]])
+        assert _ascii_lower(got) == _ascii_lower(expected[d].encode()), text
+
+
+def test_word_stats_match_reference_on_repetitive_texts():
+    rng = random.Random(3)
+    vocab = ["a", "bb", "ccc", "Dd", "é", "ee", "ΣΑ", "x_1", "{", "}"]
+    texts = ["", "one", "a a", "a b a b a b a b a b a b a b"] + [
+        " ".join(rng.choice(vocab[: rng.randint(1, len(vocab))]) for _ in range(rng.randint(0, 200))) for _ in range(200)
+    ]
+    data, offsets = _buffers(texts)
+    docs = np.array([d for d, t in enumerate(texts) if not t.isascii()], dtype=np.int64)
+    data, offsets = K.nfkc_lower_buffers(data, offsets, docs) if docs.size else (data, offsets)
+    stats = K.word_stats(data, offsets, K.character_classes(data), K.ASCII_PUNCT)
+    for d, text in enumerate(texts):
+        ref = R.word_signals(R.normalized_words(text), "", doc=False)
+        assert stats[d, K.WORDS] == ref["num_words"], text
+        for k in (2, 3, 4):
+            assert stats[d, K.TOP + k - 2] == ref[f"frac_chars_top_{k}grams"], (k, text)
+        for k in range(5, 11):
+            assert stats[d, K.DUPE + k - 5] == ref[f"frac_chars_dupe_{k}grams"], (k, text)
