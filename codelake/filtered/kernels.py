@@ -230,29 +230,36 @@ def raw_word_counts(data, offsets, classes):
 
 
 @njit(cache=True, nogil=True)
-def _normalized_words(data, start, end, classes, punct, hashes, lengths):
+def _ascii_word_kinds(classes, punct):
+    """patterns.TOKEN's kind of each ASCII byte once lowercased: 0 a space (ASCII punctuation is one),
+    1 a word character, 2 any other."""
+    kinds = np.empty(128, dtype=np.uint8)
+    for b in range(128):
+        c = b + 32 if 0x41 <= b <= 0x5A else b
+        kinds[b] = 0 if (punct[c] or classes[c] & WS) else (1 if classes[c] & WORD else 2)
+    return kinds
+
+
+@njit(cache=True, nogil=True)
+def _normalized_words(data, start, end, classes, kinds, hashes, lengths):
     """Hash and length in characters of each normalized word (NW) of one text into hashes/lengths;
     returns the number of words. The text is NFKC-normalized already where it is not ASCII; here ASCII
-    letters are lowercased and ASCII punctuation is a space, then patterns.TOKEN splits."""
+    letters are lowercased and ASCII punctuation is a space (`kinds`: _ascii_word_kinds), then
+    patterns.TOKEN splits."""
     n = 0
     kind = 0
     h = _FNV_OFFSET
     length = 0
     i = start
-    while i <= end:
-        if i < end:
-            b = data[i]
-            if b < 0x80:
-                cp, width = np.int64(b), 1
-                if 0x41 <= b <= 0x5A:
-                    b += 32
-                now = 0 if (punct[b] or classes[b] & WS) else (1 if classes[b] & WORD else 2)
-            else:
-                cp, width = _decode(data, i)
-                c = classes[cp]
-                now = 0 if c & WS else (1 if c & WORD else 2)
+    while i < end:
+        b = data[i]
+        if b < 0x80:
+            now = kinds[b]
+            width = 1
         else:
-            width, now = 1, 0
+            cp, width = _decode(data, i)
+            c = classes[cp]
+            now = 0 if c & WS else (1 if c & WORD else 2)
         if now != kind:
             if kind != 0:
                 hashes[n] = fmix64_jit(h)
@@ -262,13 +269,17 @@ def _normalized_words(data, start, end, classes, punct, hashes, lengths):
             h = _FNV_OFFSET
             length = 0
         if now != 0:
-            for k in range(width):
-                byte = data[i + k]
-                if width == 1 and 0x41 <= byte <= 0x5A:
-                    byte += 32
-                h = (h ^ _U64(byte)) * _FNV_PRIME
+            if width == 1:
+                h = (h ^ _U64(b + 32 if 0x41 <= b <= 0x5A else b)) * _FNV_PRIME
+            else:
+                for k in range(width):
+                    h = (h ^ _U64(data[i + k])) * _FNV_PRIME
             length += 1
         i += width
+    if kind != 0:
+        hashes[n] = fmix64_jit(h)
+        lengths[n] = length
+        n += 1
     return n
 
 
@@ -299,6 +310,30 @@ def _slot(key, mask, shift, keys, stamps, stamp):
     return s
 
 
+_U32 = _U64(32)
+_COUNT = _U64(0xFFFFFFFF)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _packed_slot(key, mask, shift, table, stamp):
+    """_slot over a table of (key, stamp << 32 | count) rows: one cache line per probe, not three."""
+    s = np.int64((key * _SLOT_MUL) >> shift)
+    while (table[s, 1] >> _U32) == stamp and table[s, 0] != key:
+        s = (s + 1) & mask
+    return s
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _packed_count(table, s, key, stamp):
+    """Counts `key` in slot s (its _packed_slot); True if the key is new in this stamp."""
+    if (table[s, 1] >> _U32) != stamp:
+        table[s, 0] = key
+        table[s, 1] = (stamp << _U32) | _U64(1)
+        return True
+    table[s, 1] += _U64(1)
+    return False
+
+
 # Columns of word_stats' result.
 WORDS, WORD_CHARS, UNIQUE, ENTROPY = range(4)
 TOP = 4  # TOP + k - 2: frac_chars_top_{k}grams, k = 2..4
@@ -324,13 +359,12 @@ def word_stats(data, offsets, classes, punct):
     candidates = np.empty(longest, dtype=np.int64)
     slots = np.empty(longest, dtype=np.int64)
     size = _table_for(longest)[0] + 1  # a table for the longest text serves every text
-    keys = np.zeros(size, dtype=np.uint64)
-    table_counts = np.zeros(size, dtype=np.int64)
+    table = np.zeros((size, 2), dtype=np.uint64)  # key, stamp << 32 | count (_packed_slot)
     firsts = np.zeros(size, dtype=np.int64)
-    stamps = np.zeros(size, dtype=np.int64)
-    stamp = 0
+    stamp = _U64(0)
+    kinds = _ascii_word_kinds(classes, punct)
     for d in range(docs):
-        n = _normalized_words(data, offsets[d], offsets[d + 1], classes, punct, hashes, lengths)
+        n = _normalized_words(data, offsets[d], offsets[d + 1], classes, kinds, hashes, lengths)
         before[0] = 0
         for i in range(n):
             before[i + 1] = before[i] + lengths[i]
@@ -341,24 +375,21 @@ def word_stats(data, offsets, classes, punct):
             continue
         mask, shift = _table_for(n)
         # unigrams
-        stamp += 1
+        stamp += _U64(1)
         unique = 0
         for i in range(n):
-            s = _slot(hashes[i], mask, shift, keys, stamps, stamp)
-            if stamps[s] != stamp:
-                stamps[s] = stamp
-                keys[s] = hashes[i]
-                table_counts[s] = 0
+            s = _packed_slot(hashes[i], mask, shift, table, stamp)
+            if _packed_count(table, s, hashes[i], stamp):
                 firsts[s] = i
                 unique += 1
-            table_counts[s] += 1
             slots[i] = s
         entropy = 0.0
         for i in range(n):
             s = slots[i]
-            dup[i] = table_counts[s] >= 2
+            count = np.int64(table[s, 1] & _COUNT)
+            dup[i] = count >= 2
             if firsts[s] == i:
-                p = table_counts[s] / n
+                p = count / n
                 entropy += p * np.log(p)
         dup[n] = False
         out[d, UNIQUE] = unique
@@ -372,7 +403,7 @@ def word_stats(data, offsets, classes, punct):
                 m += 1
         for k in range(2, 11):
             last = n - k  # the last position a k-gram starts at
-            stamp += 1
+            stamp += _U64(1)
             kept = 0
             for c in range(m):  # candidates: the (k-1)-grams at i and i + 1 both occur twice
                 i = candidates[c]
@@ -380,32 +411,29 @@ def word_stats(data, offsets, classes, punct):
                 if i > last or not dup[i + 1]:
                     continue
                 grams[i] = grams[i] * _GRAM_MUL + hashes[i + k - 1]
-                s = _slot(grams[i], mask, shift, keys, stamps, stamp)
-                if stamps[s] != stamp:
-                    stamps[s] = stamp
-                    keys[s] = grams[i]
-                    table_counts[s] = 0
-                table_counts[s] += 1
+                s = _packed_slot(grams[i], mask, shift, table, stamp)
+                _packed_count(table, s, grams[i], stamp)
                 slots[i] = s
                 candidates[kept] = i
                 kept += 1
             repeated = 0  # candidates whose k-gram occurs twice: the next level's candidates
             best = -1
+            best_count = 0
             for c in range(kept):
                 i = candidates[c]
-                count = table_counts[slots[i]]
+                count = np.int64(table[slots[i], 1] & _COUNT)
                 if count >= 2:
                     dup[i] = True
                     candidates[repeated] = i
                     repeated += 1
-                    if best < 0 or count > table_counts[slots[best]]:
-                        best = i
+                    if count > best_count:
+                        best, best_count = i, count
             m = repeated
             if last < 0 or total == 0:
                 continue
             if k <= 4:
                 if best >= 0:  # the first most frequent k-gram (the others occur once)
-                    out[d, TOP + k - 2] = (before[best + k] - before[best]) * table_counts[slots[best]] / total
+                    out[d, TOP + k - 2] = (before[best + k] - before[best]) * best_count / total
             else:
                 dupe = 0
                 covered = 0  # words before this position are counted already
