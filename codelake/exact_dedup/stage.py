@@ -3,7 +3,8 @@
 Decided in one DuckDB query over `raw_files`' key columns only (never the text), so it costs
 O(files), spills to disk past its memory limit, and is recomputed whole when a dump arrives: a new
 dump holding a better copy (more stars, newer commit) takes over, and the copy kept before is
-dropped in the new version, its lineage naming the new survivor. The table holds the kept files'
+dropped in the new version, its lineage naming the new survivor. Only the rows whose decision
+changed are written (codelake.lake.changed_rows). The table holds the kept files'
 keys and metadata; their text stays in `raw_files`, joined by doc_id (no copy of the corpus).
 """
 
@@ -13,6 +14,7 @@ import pyarrow as pa
 
 from codelake.exact_dedup.survivors import SurvivorOrder, rank_copies
 from codelake.lake import Lake, LineageSpool
+from codelake.lake.changed_rows import commit_changed_rows
 from codelake.lake.sql import ConnectionFactory, connect, delta_scan
 from codelake.lifecycle.optout import OPTOUT_REASON, OptOutList
 from codelake.report import StageReport
@@ -80,7 +82,8 @@ def run_exact_dedup(
             f"SELECT {', '.join(EXACT_DEDUP_SCHEMA.names)} FROM ranked WHERE rank = 1 ORDER BY dump, doc_id"
         ).to_arrow_reader(batch_rows)
         batches = (b.cast(EXACT_DEDUP_SCHEMA) for b in kept)
-        report.version, report.lineage_version = lineage.commit_with_table(lake, batches, EXACT_DEDUP_SCHEMA)
+        report.version, report.lineage_version, increment = commit_changed_rows(lake, lineage, batches, EXACT_DEDUP_SCHEMA)
+        report.tables["increment"] = [increment]
     finally:
         lineage.discard()
         con.close()

@@ -21,6 +21,7 @@ from codelake.fuzzy_dedup.config import FuzzyParams, load_preset
 from codelake.fuzzy_dedup.oph_kernel import load_kernel_in_background
 from codelake.fuzzy_dedup.signatures import SIGNATURES_TABLE, add_missing_signatures
 from codelake.lake import Lake, LineageSpool
+from codelake.lake.changed_rows import commit_changed_rows
 from codelake.lake.sql import ConnectionFactory, connect
 from codelake.report import StageReport
 from codelake.schemas import DOC_METADATA_COLUMNS, DOC_METADATA_FIELDS
@@ -109,7 +110,8 @@ def run_fuzzy_dedup(
                 report.kept_rows(batch)
                 yield batch
 
-        report.version, report.lineage_version = lineage.commit_with_table(lake, kept_batches(), FUZZY_DEDUP_SCHEMA)
+        report.version, report.lineage_version, increment = commit_changed_rows(lake, lineage, kept_batches(), FUZZY_DEDUP_SCHEMA)
+        report.tables["increment"] = [increment]
         report.tables["cluster_sizes"] = [
             {"cluster_size": size, "clusters": n}
             for size, n in con.execute(

@@ -110,7 +110,7 @@ def upstream_fingerprint(lake: Lake, name: str) -> str:
     """What an upstream table's rows depend on beyond their doc_ids: its stored fingerprint when it is an
     incremental stage; for a whole-lake stage (its rows are raw_files' metadata) just its name."""
     state = stored_state(lake, name)
-    return f"{name}:{state['fingerprint']}" if state else name
+    return f"{name}:{state['fingerprint']}" if state and state.get("fingerprint") else name
 
 
 def dump_generations(lake: Lake) -> dict[str, str]:

@@ -70,11 +70,16 @@ class LineageSpool:
             self._writer.write_batch(pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in columns], schema=_SPOOL_SCHEMA))
             self._rows.clear()
 
-    def _stamped_batches(self, version: int) -> Iterator[pa.RecordBatch]:
+    def spooled_path(self) -> str:
+        """The spool file, complete (no row can be added after): an Arrow IPC file of the spool schema."""
         self._flush()
-        self._writer.close()
-        self._sink.close()
-        with ipc.open_file(self._path) as reader:
+        if not self._sink.closed:
+            self._writer.close()
+            self._sink.close()
+        return self._path
+
+    def _stamped_batches(self, version: int) -> Iterator[pa.RecordBatch]:
+        with ipc.open_file(self.spooled_path()) as reader:
             for i in range(reader.num_record_batches):
                 batch = reader.get_batch(i)
                 n = batch.num_rows

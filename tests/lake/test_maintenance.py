@@ -72,26 +72,26 @@ def test_vacuum_lists_then_deletes_only_files_no_kept_version_needs(dumps, tmp_p
     lake = Lake(tmp_path / "lake")
     add_dump(lake, dumps[0])
     add_dump(lake, dumps[1])
-    compact(lake, ["exact_dedup"], RULES)
-    current = table_rows(lake, "exact_dedup")
-    old_version = lake.version("exact_dedup") - 1
+    assert compact(lake, ["transformed"], RULES)[0].committed
+    current = table_rows(lake, "transformed")
+    old_version = lake.version("transformed") - 1
     with pytest.raises(ValueError, match="below Delta's 168 h"):
-        vacuum(lake, ["exact_dedup"], RULES, retain_hours=0)
-    assert vacuum(lake, ["exact_dedup"], RULES)[0].files == []  # every file is younger than 7 days
+        vacuum(lake, ["transformed"], RULES, retain_hours=0)
+    assert vacuum(lake, ["transformed"], RULES)[0].files == []  # every file is younger than 7 days
 
-    listed = vacuum(lake, ["exact_dedup"], RULES, retain_hours=0, force=True)[0]
+    listed = vacuum(lake, ["transformed"], RULES, retain_hours=0, force=True)[0]
     assert not listed.deleted and listed.files and listed.bytes > 0
-    assert all((lake.table_path("exact_dedup") / f).exists() for f in listed.files)  # a dry run deletes nothing
-    live = {Path(uri).name for uri in lake.table("exact_dedup").file_uris()}
+    assert all((lake.table_path("transformed") / f).exists() for f in listed.files)  # a dry run deletes nothing
+    live = {Path(uri).name for uri in lake.table("transformed").file_uris()}
     assert not live & {Path(f).name for f in listed.files}  # never a file the current version reads
 
-    done = vacuum(lake, ["exact_dedup"], RULES, retain_hours=0, delete=True, force=True)[0]
+    done = vacuum(lake, ["transformed"], RULES, retain_hours=0, delete=True, force=True)[0]
     assert done.deleted and done.files == listed.files
-    assert not any((lake.table_path("exact_dedup") / f).exists() for f in listed.files)
-    assert table_rows(lake, "exact_dedup") == current
+    assert not any((lake.table_path("transformed") / f).exists() for f in listed.files)
+    assert table_rows(lake, "transformed") == current
     with pytest.raises(Exception, match="not found|No such file"):
-        table_rows(lake, "exact_dedup", old_version)  # before the horizon: no longer readable
-    assert vacuum(lake, ["exact_dedup"], RULES, retain_hours=0, force=True)[0].files == []
+        table_rows(lake, "transformed", old_version)  # before the horizon: no longer readable
+    assert vacuum(lake, ["transformed"], RULES, retain_hours=0, force=True)[0].files == []
 
 
 def test_the_cli_compacts_and_vacuums(dumps, tmp_path, capsys):
