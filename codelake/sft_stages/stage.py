@@ -127,10 +127,12 @@ def run_sft_stage(
             texts.append(text)
             ids.append(row["doc_id"])
         if texts:
-            matrix, _mask, keys = signature_batch(pa.array(texts, pa.large_string()), params)
-            keys = keys.view(np.int64)
-            bands.append(pa.table({"doc_id": np.repeat(ids, keys.shape[1]), "band": np.tile(np.arange(keys.shape[1], dtype=np.int32), len(ids)),
-                                   "key": keys.reshape(-1)}))
+            matrix, has_shingles, keys = signature_batch(pa.array(texts, pa.large_string()), params)
+            # A text without a single token has the empty signature: it would be a near duplicate of every other one.
+            signed = np.flatnonzero(has_shingles)
+            keys = keys[signed].view(np.int64)
+            bands.append(pa.table({"doc_id": pa.array(ids, pa.string()).take(np.repeat(signed, keys.shape[1])),
+                                   "band": np.tile(np.arange(keys.shape[1], dtype=np.int32), signed.size), "key": keys.reshape(-1)}))
             matrix = np.ascontiguousarray(matrix.astype(matrix.dtype.newbyteorder("<"), copy=False))
             signatures.append(pa.table({"doc_id": ids, "signature": [row.tobytes() for row in matrix]}))
 
