@@ -18,6 +18,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 
+import duckdb
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
@@ -76,7 +77,7 @@ def _diff(lake: Lake, stage: str, schema: pa.Schema, wanted_path: str, lineage: 
     wanted = ds.dataset(wanted_path, format="ipc")
     wanted_lineage = ds.dataset(lineage.spooled_path(), format="ipc")
     lineage_columns = wanted_lineage.schema.names
-    con = DuckDBSettings().open()
+    con = duckdb.connect(":memory:", config=DuckDBSettings().config())  # Arrow datasets only: no Delta extension to load
     try:
         con.register("wanted_table", wanted)
         con.register("held_table", lake.dataset(stage))
