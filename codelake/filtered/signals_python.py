@@ -15,19 +15,40 @@ from __future__ import annotations
 
 import ast
 import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from codelake.python_ast import parse_python
+
+# The collector's switch is process-wide: threads parsing at once share one pause (counted), so the first
+# to finish cannot re-enable it under another one's parse, nor a late one leave it off for good.
+_pause_lock = threading.Lock()
+_pausing = 0
+_enable_after = False
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    global _pausing, _enable_after
+    with _pause_lock:
+        if _pausing == 0:
+            _enable_after = gc.isenabled()
+            gc.disable()
+        _pausing += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pausing -= 1
+            if _pausing == 0 and _enable_after:
+                gc.enable()
 
 
 def python_counts_many(texts: list[str]) -> list[dict | None]:
     """`python_ast_counts` of each text, the cyclic collector paused meanwhile (see above)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_paused():
         return [python_ast_counts(t) for t in texts]
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def python_ast_counts(text: str) -> dict | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 
 from codelake.filtered.signals_python import python_ast_counts, python_counts_many
 
@@ -33,3 +34,33 @@ def test_the_collector_is_paused_only_while_parsing(monkeypatch):
         assert not gc.isenabled()  # a caller's own pause stays
     finally:
         gc.enable()
+
+
+def test_overlapping_calls_on_threads_share_one_pause(monkeypatch):
+    """Y starts, X starts, Y ends, X ends: X's later parses still run paused, and the collector is back on
+    at the end (with a per-call switch, Y's end turned it on under X, and X's end then left it as it was)."""
+    seen: dict[str, bool] = {}
+    y_parsing, x_parsing, y_go, x_go = (threading.Event() for _ in range(4))
+
+    def counts(text):
+        seen[text] = gc.isenabled()
+        if text == "y":
+            y_parsing.set()
+            y_go.wait(30)
+        elif text == "x1":
+            x_parsing.set()
+            x_go.wait(30)
+
+    monkeypatch.setattr("codelake.filtered.signals_python.python_ast_counts", counts)
+    assert gc.isenabled()
+    y = threading.Thread(target=python_counts_many, args=(["y"],))
+    y.start()
+    assert y_parsing.wait(30)
+    x = threading.Thread(target=python_counts_many, args=(["x1", "x2"],))
+    x.start()
+    assert x_parsing.wait(30)
+    y_go.set()
+    y.join()
+    x_go.set()
+    x.join()
+    assert seen == {"y": False, "x1": False, "x2": False} and gc.isenabled()
