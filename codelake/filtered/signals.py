@@ -8,10 +8,14 @@ decisions (decide.py) only read this table.
 
 How: per-character, per-word and per-line counting (character classes, normalized words and their
 n-grams, comment/code split, string literals, duplicate lines) is one numba pass over each file's
-UTF-8 bytes (kernels.py); regex signals are Polars string expressions over whole columns (Rust
-regex), a line pattern counting its lines over the whole code part. Only the Python `ast` parse is a
-per-file Python call, on a second thread. The definitions are those of reference.py, which computes
-the same values with plain per-file Python loops; the patterns are shared (patterns.py).
+UTF-8 bytes (kernels.py), and so is HTML's visible text (html_text.py); regex signals are Polars
+string expressions over whole columns (Rust regex), a line pattern counting its lines over the whole
+code part, each computed once (an eager select does not reuse a repeated expression). Patterns whose
+Unicode \\b would send the engine to its slow path on non-ASCII text run on an ASCII stand-in of it
+(kernels.ascii_stand_ins). Only the Python `ast` parse is a per-file Python call, on a second thread
+(or in worker processes), and NFKC normalization a Python call per span of non-ASCII text. The
+definitions are those of reference.py, which computes the same values with plain per-file Python
+loops; the patterns are shared (patterns.py).
 """
 
 from __future__ import annotations
@@ -310,14 +314,16 @@ def _c_signals(part: pl.DataFrame, q: str, printing: str) -> pl.DataFrame:
 
 def _csharp_signals(part: pl.DataFrame) -> pl.DataFrame:
     q = "qsc_codecsharp_"
-    funcs = _lines_matching(P.CS_FUNC_LINE)
+    part = part.with_columns(_lines_matching(P.CS_FUNC_LINE).alias("funcs"))  # used twice: computed once
+    funcs = pl.col("funcs")
     logic = (P.CS_USING_LINE, P.CS_UNINIT_LINE, P.CS_RETURN_LINE, P.CS_CLASS_LINE)
     return part.select(I, *_line_family(q, funcs, logic, r"Console\.WriteLine"), pl.lit(False).alias(q + "cate_var_zero"))
 
 
 def _go_signals(part: pl.DataFrame) -> pl.DataFrame:
     q = "qsc_codego_"
-    funcs = _lines_matching(P.GO_FUNC_LINE)
+    part = part.with_columns(_lines_matching(P.GO_FUNC_LINE).alias("funcs"))  # used twice: computed once
+    funcs = pl.col("funcs")
     logic = (P.GO_IMPORT_LINE, P.GO_VAR_LINE, P.GO_RETURN_LINE, P.GO_TYPE_LINE)
     test_file = pl.col("path").fill_null("").str.split("/").list.last().str.to_lowercase().str.ends_with("_test.go")
     return part.select(I, *_line_family(q, funcs, logic, r"fmt\.Print"), pl.lit(False).alias(q + "cate_var_zero"), test_file.alias(q + "cate_testfile"))
@@ -325,7 +331,8 @@ def _go_signals(part: pl.DataFrame) -> pl.DataFrame:
 
 def _java_signals(part: pl.DataFrame) -> pl.DataFrame:
     q = "qsc_codejava_"
-    funcs = _lines_matching(P.JAVA_FUNC_LINE)
+    part = part.with_columns(_lines_matching(P.JAVA_FUNC_LINE).alias("funcs"))  # used twice: computed once
+    funcs = pl.col("funcs")
     logic = (P.JAVA_IMPORT_LINE, P.JAVA_FIELD_LINE, P.JAVA_RETURN_LINE, P.JAVA_CLASS_LINE)
     var_zero = _lines_matching(P.JAVA_VAR_LINE) == 0
     return part.select(I, *_line_family(q, funcs, logic, r"System\.out\.print"), var_zero.alias(q + "cate_var_zero"))
