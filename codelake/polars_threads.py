@@ -5,7 +5,7 @@ two threads making that first use at once fail:
 
 * `pl.DataFrame(<list of Series>)` registers Series with its constructor's `functools.singledispatch`
   on first use; a thread dispatching at that moment is iterating the registry and raises "RuntimeError:
-  dictionary changed size during iteration" (pola-rs/polars#29121, fixed after 1.44.2).
+  dictionary changed size during iteration" (pola-rs/polars#29121; the pinned 1.44.2 still has it).
 * Polars' lazy numpy proxy copies numpy's attributes into itself on first use, numpy's `_globals`
   submodule over the proxy's own `_globals`; a thread resolving the proxy at that moment fails with
   "TypeError: 'module' object does not support item assignment".
