@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from codelake.filtered.rules import Rule, RuleSet
 
@@ -63,12 +65,23 @@ def decide(signals: pl.DataFrame, rules: RuleSet, seed: int = 0) -> pl.DataFrame
     names = [c for c in fired.columns if c != "doc_id"]
     if not names:
         return fired.select("doc_id", pl.lit(True).alias("keep"), pl.lit([], dtype=pl.List(pl.String)).alias("reasons"))
-    reasons = pl.concat_list([pl.when(pl.col(n)).then(pl.lit(n)).otherwise(None) for n in names]).list.drop_nulls()
+    reasons = _true_columns(fired, names)
     return fired.select(
         "doc_id",
-        (~pl.any_horizontal(names)).alias("keep"),
+        (reasons.list.len() == 0).alias("keep"),
         reasons.alias("reasons"),
     ).with_columns(pl.col("reasons").list.first().alias("first_reason"))
+
+
+def _true_columns(frame: pl.DataFrame, names: list[str]) -> pl.Series:
+    """Per row, the names of the boolean columns `names` that are true, in that order: one pass over
+    the boolean matrix (np.nonzero walks it row by row), where a list of one when/then per rule cost
+    6x the whole decision."""
+    rows, columns = np.nonzero(frame.select(names).to_numpy())
+    offsets = np.zeros(frame.height + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=frame.height), out=offsets[1:])
+    values = pa.array(np.array(names, dtype=object)[columns], type=pa.large_string())
+    return pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), values))
 
 
 def per_rule_stats(signals: pl.DataFrame, rules: RuleSet, seed: int = 0, frame: pl.DataFrame | None = None) -> pl.DataFrame:
