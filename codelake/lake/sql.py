@@ -10,7 +10,9 @@ resource's, carrying its memory limit, threads and spill directory); without one
 
 from __future__ import annotations
 
+import os
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +50,13 @@ class DuckDBSettings:
     temp_directory: str = field(default_factory=default_spill_directory)
 
     def config(self) -> dict:
-        config = {"memory_limit": self.memory_limit, "temp_directory": self.temp_directory, "autoinstall_known_extensions": False}
+        """One connection's configuration. Each gets its own spill folder under `temp_directory`: DuckDB names
+        spill files by block size only, so two connections spilling into one folder overwrite each other's
+        files ("Could not read enough bytes"). DuckDB removes the folder it created when the connection goes."""
+        parent = Path(self.temp_directory)
+        parent.mkdir(parents=True, exist_ok=True)
+        spill = parent / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        config = {"memory_limit": self.memory_limit, "temp_directory": str(spill), "autoinstall_known_extensions": False}
         if self.threads:
             config["threads"] = self.threads
         return config

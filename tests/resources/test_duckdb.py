@@ -3,6 +3,8 @@ of the code assets opens, they can be overridden at launch, and results do not d
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import ClassVar
 
 import duckdb
@@ -13,6 +15,7 @@ from assets.code import exact_dedup, raw_files
 from codelake.exact_dedup import run_exact_dedup
 from codelake.lake import Lake
 from codelake.lake.catalog import catalog_path
+from codelake.lake.sql import DuckDBSettings
 from codelake.raw_files import run_raw_files
 from dumpfactory import small_repos, write_dir_dump
 from resources import LakeDuckDBResource, LakeResource, LandingZoneResource, StageRunner, resources_for_deployment
@@ -36,13 +39,38 @@ def test_the_resource_hands_out_connections_with_its_settings_and_delta(tmp_path
     assert isinstance(resource, DuckDBResource)
     with resource.get_connection() as con:
         memory, threads, spill = con.execute(SETTINGS).fetchone()
-        assert memory == "286.1 MiB" and threads == "1" and spill == str(tmp_path / "spill")
+        assert memory == "286.1 MiB" and threads == "1" and Path(spill).parent == tmp_path / "spill"
         assert con.execute("SELECT loaded FROM duckdb_extensions() WHERE extension_name = 'delta'").fetchone() == (True,)
     factory = resource.connection_factory()
     first, second = factory(), factory()
     assert first is not second and first.execute("SELECT current_setting('threads')").fetchone() == (1,)
+    # each connection spills into a folder of its own: two sharing one overwrite each other's spill files
+    first_spill, second_spill = (c.execute("SELECT current_setting('temp_directory')").fetchone()[0] for c in (first, second))
+    assert first_spill != second_spill and Path(first_spill).parent == Path(second_spill).parent == tmp_path / "spill"
     first.close()
     second.close()
+
+
+def test_connections_spilling_at_once_read_back_their_own_data(tmp_path):
+    """Two connections sorting more than their memory at the same time, in one spill directory: each reads
+    back exactly its own rows (with one shared folder, DuckDB's spill files collided)."""
+    settings = DuckDBSettings(memory_limit="64MB", threads=1, temp_directory=str(tmp_path / "spill"))
+    query = "SELECT sum(hash(s || i)) FROM (SELECT i, md5(i::VARCHAR || $salt) AS s FROM range(1500000) t(i) ORDER BY s)"
+    expected = {}
+    for salt in ("a", "b"):
+        con = duckdb.connect(":memory:", config={"threads": 1})
+        expected[salt] = con.execute(query, {"salt": salt}).fetchone()[0]
+        con.close()
+
+    def run(salt: str) -> int:
+        con = duckdb.connect(":memory:", config=settings.config())
+        try:
+            return con.execute(query, {"salt": salt}).fetchone()[0]
+        finally:
+            con.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        assert dict(zip(("a", "b"), pool.map(run, ("a", "b")))) == expected
 
 
 def test_the_local_deployment_registers_it_under_duckdb():
@@ -71,7 +99,7 @@ def test_assets_run_their_sql_on_the_resource_configured_at_launch(tmp_path):
     assert result.success and all(c.passed for c in result.get_asset_check_evaluations())
     assert after_raw_files == 2  # raw_files' two checks
     assert len(RecordingDuckDB.opened) - after_raw_files == 3  # exact_dedup's window query and its two checks
-    assert set(RecordingDuckDB.opened) == {("244.1 MiB", "1", str(tmp_path / "spill"))}
+    assert {(memory, threads, Path(spill).parent) for memory, threads, spill in RecordingDuckDB.opened} == {("244.1 MiB", "1", tmp_path / "spill")}
     # the catalog beside the lake was refreshed with the materialization, and says so in the metadata
     metadata = result.asset_materializations_for_node("exact_dedup")[0].metadata
     assert metadata["sql_catalog"].value == str(catalog_path(Lake(lake_root)))
