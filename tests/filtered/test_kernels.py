@@ -105,3 +105,30 @@ def test_word_stats_match_reference_on_repetitive_texts():
             assert stats[d, K.TOP + k - 2] == ref[f"frac_chars_top_{k}grams"], (k, text)
         for k in range(5, 11):
             assert stats[d, K.DUPE + k - 5] == ref[f"frac_chars_dupe_{k}grams"], (k, text)
+
+
+def test_encoded_patterns_match_the_same_spans_on_the_ascii_stand_in():
+    # Non-ASCII characters next to hex bytes, between them, inside base64 runs: word characters (letters,
+    # a combining mark, which the Rust engine's \w takes and Python's does not), whitespace, others.
+    rng = random.Random(11)
+    separators = [",", " ", "\n", "\u3000", "\u00a0"] * 6 + [", ", "é", "\u0301", "中", "—", "_", ""]
+    noise = ["A" * 70, "+/=", "\\u00e9" * 8, "x"]
+
+    def unit() -> str:
+        if rng.random() < 0.1:
+            return rng.choice(noise)
+        return rng.choice(["", "0x", "\\x"]) + rng.choice(["1f", "ab", "9C", "00"]) + rng.choice(separators)
+
+    texts = ["é0x12 0x34", "12\u300034\u300056\u300078\u30009a\u3000bc\u3000de\u3000f0"] + [
+        "".join(unit() for _ in range(rng.randint(0, 30))) for _ in range(800)
+    ]
+    data, offsets = _buffers(texts)
+    stand_in_data, stand_in_offsets = K.ascii_stand_ins(data, offsets, K.regex_stand_ins(data))
+    stand_in = [bytes(stand_in_data[stand_in_offsets[d] : stand_in_offsets[d + 1]]).decode("ascii") for d in range(len(texts))]
+    for pattern in P.ENCODED:
+        lengths = pl.DataFrame({"t": texts, "s": stand_in}).select(
+            pl.col("t").str.extract_all(pattern).list.eval(pl.element().str.len_chars()).alias("t"),
+            pl.col("s").str.extract_all(pattern).list.eval(pl.element().str.len_chars()).alias("s"),
+        )
+        assert lengths["t"].to_list() == lengths["s"].to_list(), pattern
+        assert sum(map(len, lengths["t"].to_list())) >= 10  # the patterns do match here
