@@ -61,8 +61,19 @@ class Lake:
         return DeltaTable(str(self.table_path(name)), version=version, storage_options=self.storage_options or None)
 
     def dataset(self, name: str, version: int | None = None) -> ds.Dataset:
-        """An Arrow dataset of the table's files at `version` (latest by default): lazy, projectable."""
-        return self.table(name, version).to_pyarrow_dataset()
+        """An Arrow dataset of the table's files at `version` (latest by default): lazy, projectable.
+
+        Read through Arrow's own filesystem rooted at the table, not deltalake's default (a Python
+        filesystem handler): with that one, a process whose Arrow scan thread still held the handler at
+        interpreter exit aborted (exit 134, apache/arrow#36389, delta-io/delta-rs#2184), and every read
+        went through Python (the GIL)."""
+        import pyarrow.fs as pafs
+
+        if self.remote:
+            filesystem, prefix = filesystem_for(self.table_path(name), self.storage_options)
+        else:
+            filesystem, prefix = pafs.LocalFileSystem(), str(Path(self.table_path(name)).resolve())
+        return self.table(name, version).to_pyarrow_dataset(filesystem=pafs.SubTreeFileSystem(prefix, filesystem))
 
     def write_files(self, name: str, batches: Iterable[pa.RecordBatch], schema: pa.Schema, partition_by: list[str]) -> list[AddAction]:
         """Write `batches` as Parquet data files into table `name`'s folder, uncommitted, and return their
