@@ -60,7 +60,8 @@ def run_sft_synth(
     report = StageReport(STAGE)
     lineage = LineageSpool(STAGE)
     by_kind: Counter = Counter()
-    python_files: list[dict] = []
+    python_files: list[dict] = []  # candidates for the LLM seeds
+    seed_pool = 10 * rules.llm["educational_seeds"]
 
     def attempt(kind: str, file: dict, samples: list[dict], why: str | None) -> list[dict]:
         if not samples:
@@ -79,8 +80,10 @@ def run_sft_synth(
                 out += attempt("fim", file, *fim_samples(file, rules.fim_languages[file["language"]], rules))
                 if file["language"] == "Python":
                     out += attempt("docstring", file, *docstring_samples(file, rules))
-                    if llm is not None and len(python_files) < 10 * rules.llm["educational_seeds"]:
+                    if llm is not None:
                         python_files.append(file)
+                        if len(python_files) >= 2 * seed_pool:  # the lowest doc ids: the same seeds whatever order the scan gives
+                            python_files[:] = sorted(python_files, key=lambda f: f["doc_id"])[:seed_pool]
             if out:
                 yield pa.RecordBatch.from_pylist(out, schema=SFT_VERIFIED_SCHEMA)
         if llm is None:
@@ -88,7 +91,8 @@ def run_sft_synth(
                 "$CODELAKE_LLM_MODEL, or the llm resource); (a) FIM and (b) docstring samples were made")
             return
         out = []
-        for sample, kind, why, seed_file in llm_samples(llm, sandbox, python_files, rules):
+        seeds = sorted(python_files, key=lambda f: f["doc_id"])[:seed_pool]
+        for sample, kind, why, seed_file in llm_samples(llm, sandbox, seeds, rules):
             out += attempt(kind, seed_file, [sample] if sample else [], why or None)
         if out:
             yield pa.RecordBatch.from_pylist(out, schema=SFT_VERIFIED_SCHEMA)

@@ -89,6 +89,41 @@ def test_synth_with_an_llm_endpoint_keeps_only_tested_educational_samples(tmp_pa
     con.close()
 
 
+def test_the_llm_seed_files_do_not_depend_on_the_order_the_corpus_is_stored_in(tmp_path):
+    """The educational seeds are the Python files with the lowest doc ids, whatever order the scan returns:
+    the same files (same doc ids) stored in two partitions, the halves swapped between them and committed in the
+    opposite order, get the same prompts."""
+    sys.path.insert(0, str(Path(__file__).parents[1] / "llm"))
+    from fake_openai import FakeOpenAI
+
+    from codelake.llm import LLMSession, LLMSettings, ResponseCache
+    from codelake.sandbox import Sandbox
+
+    rows = corpus_rows("d1", 24)
+    rules = SynthRules(RULES.seed, RULES.fim, RULES.fim_languages, RULES.docstring,
+                       {**RULES.llm, "educational_seeds": 1, "package_seeds": 0, "package_modules": []})
+    prompts: dict[str, list[str]] = {}
+    for name, first_half_in in (("first_half_in_a", "a"), ("first_half_in_b", "b")):
+        lake = Lake(tmp_path / name)
+        other = "b" if first_half_in == "a" else "a"
+        stored = [{**row, "dump": first_half_in if i < 12 else other} for i, row in enumerate(rows)]
+        for half in (stored[:12], stored[12:]) if first_half_in == "a" else (stored[12:], stored[:12]):
+            lake.write("code_corpus", [pa.RecordBatch.from_pylist(half, schema=CORPUS_SCHEMA)], CORPUS_SCHEMA, partition_by=["dump"], append=True)
+        seen: list[str] = []
+
+        def responder(messages, seen=seen):
+            seen.append(messages[-1]["content"])
+            return "no sample here"
+
+        with FakeOpenAI(responder) as server:
+            settings = LLMSettings(base_url=server.base_url, model="m", api_key="k", concurrency=1, timeout_seconds=5, max_retries=1,
+                                   backoff_seconds=0.01, max_backoff_seconds=0.05, token_budget=100_000, max_tokens=64)
+            run_sft_synth(lake, rules, llm=LLMSession(settings, ResponseCache(lake)), sandbox=Sandbox(isolation="none"), log=lambda m: None,
+                          batch_rows=5)
+        prompts[name] = sorted(seen)
+    assert prompts["first_half_in_a"] and prompts["first_half_in_a"] == prompts["first_half_in_b"]
+
+
 def test_the_sft_graph_through_dagster_writes_both_stages_for_the_trainer(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("CODELAKE_HOME", str(home))
