@@ -207,6 +207,16 @@ def _load(model_path: str, tokenizer_path: str) -> dict:
     return _loaded
 
 
+def _json_line(row: dict) -> bytes:
+    """orjson (a fifth of json's cost); json for what orjson refuses (a lone surrogate in a URL)."""
+    import orjson
+
+    try:
+        return orjson.dumps(row) + b"\n"
+    except TypeError:
+        return (json.dumps(row) + "\n").encode()
+
+
 def _codelake_file(args: tuple[str, str, str, str]) -> int:
     """One WARC file: pages read, decoded, extracted and scored, written as JSON lines to `out`. Only what
     classification needs: the main text (codelake.web_text.extract.main_text, as extract_page computes
@@ -224,11 +234,11 @@ def _codelake_file(args: tuple[str, str, str, str]) -> int:
 
     def flush(f) -> None:
         scores = classifier.scores([text[:text_chars] for text in texts])
-        f.write("".join(json.dumps({"url": url, "score": score, "text": text}) + "\n" for url, score, text in zip(urls, scores, texts)))
+        f.write(b"".join(_json_line({"url": url, "score": score, "text": text}) for url, score, text in zip(urls, scores, texts)))
         urls.clear()
         texts.clear()
 
-    with open(out, "w", encoding="utf-8") as f:
+    with open(out, "wb") as f:
         for event in read_warc(path, Path(path).name, ingest.max_record_bytes, ingest.verify_block_digest):
             if not isinstance(event, ResponseRecord):
                 continue
@@ -253,7 +263,7 @@ def run_codelake(files: list[Path], model: Path, tokenizer: Path, workers: int, 
 
     out.mkdir(parents=True, exist_ok=True)
     # As in the engine's stages, the process that forks the workers has the engine imported: they inherit it
-    for module in ("fasttext", "tokenizers", "resiliparse.parse.html", "codelake.warc.records", "codelake.web_pages.pages",
+    for module in ("orjson", "fasttext", "tokenizers", "resiliparse.parse.html", "codelake.warc.records", "codelake.web_pages.pages",
                    "codelake.web_text.extract", "codelake.web_recall.classifier"):
         importlib.import_module(module)
     started = time.perf_counter()
