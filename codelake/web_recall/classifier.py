@@ -122,21 +122,17 @@ class Pretokenizer:
             at, first = at + 1, after
 
 
-def pretokenize(tokenizer: Tokenizer, texts: list[str]) -> list[str]:
-    """Each text as its BPE tokens separated by spaces: fastText's words."""
-    return Pretokenizer(tokenizer)(texts)
-
-
 @dataclass
 class RoundModel:
     tokenizer: Tokenizer
     model: object  # fasttext.FastText._FastText
     model_bytes: bytes
     sha256: str
-    pretokenizer: Pretokenizer = field(init=False, repr=False)
+    pretokenizer: Pretokenizer | None = field(default=None, repr=False)  # the one that pretokenized the training texts remembers their chunks
 
     def __post_init__(self) -> None:
-        self.pretokenizer = Pretokenizer(self.tokenizer)
+        if self.pretokenizer is None:
+            self.pretokenizer = Pretokenizer(self.tokenizer)
 
     def scores(self, texts: list[str]) -> list[float]:
         """P(code) of each text."""
@@ -151,7 +147,8 @@ class RoundModel:
 
 def train_round_model(positives: list[str], negatives: list[str], tokenizer_params: dict, fasttext_params: dict) -> RoundModel:
     tokenizer = train_tokenizer(positives + negatives, int(tokenizer_params["vocab_size"]), int(tokenizer_params["min_frequency"]))
-    lines = [f"{POSITIVE} {t}" for t in pretokenize(tokenizer, positives)] + [f"{NEGATIVE} {t}" for t in pretokenize(tokenizer, negatives)]
+    pretokenizer = Pretokenizer(tokenizer)
+    lines = [f"{POSITIVE} {t}" for t in pretokenizer(positives)] + [f"{NEGATIVE} {t}" for t in pretokenizer(negatives)]
     fd, train_path = tempfile.mkstemp(prefix="codelake-recall-", suffix=".txt")
     model_path = train_path + ".bin"
     try:
@@ -165,4 +162,4 @@ def train_round_model(positives: list[str], negatives: list[str], tokenizer_para
         for p in (train_path, model_path):
             if os.path.exists(p):
                 os.unlink(p)
-    return RoundModel(tokenizer, model, data, hashlib.sha256(data).hexdigest())
+    return RoundModel(tokenizer, model, data, hashlib.sha256(data).hexdigest(), pretokenizer)
