@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from codelake.lake.increments import Increment, _held, commit_increment, dump_generations
+from codelake.lake.increments import _KEYS, Increment, _held, commit_increment, dump_generations
 from codelake.lake.lineage import LINEAGE_TABLE, LineageSpool
 from codelake.lake.sql import DuckDBSettings
 from codelake.lake.tables import Lake
@@ -55,7 +55,7 @@ def commit_changed_rows(lake: Lake, lineage: LineageSpool, rows: Iterable[pa.Rec
         os.unlink(wanted_path)
 
 
-_EMPTY_KEYS = pa.table({"doc_id": pa.array([], pa.string()), "dump": pa.array([], pa.string())})
+_EMPTY_KEYS = _KEYS.empty_table()  # the (doc_id, dump) keys an increment decides
 _EMPTY_IDS = pa.table({"doc_id": pa.array([], pa.string())})
 
 
@@ -105,6 +105,6 @@ def _diff(lake: Lake, stage: str, schema: pa.Schema, wanted_path: str, lineage: 
     changed_rows = wanted.to_table(filter=in_changed).to_batches()
     held = _held(lake, stage)
     held_lineage = _held(lake, LINEAGE_TABLE, ds.field("stage") == stage, extra=("action", "version"))
-    increment = Increment(stage, False, WHOLE_LAKE_FINGERPRINT, dump_generations(lake), new.cast(_EMPTY_KEYS.schema),
+    increment = Increment(stage, False, WHOLE_LAKE_FINGERPRINT, dump_generations(lake), new.cast(_KEYS),
                           gone.cast(_EMPTY_IDS.schema), [], table_version, held, held_lineage)
     return increment, changed_rows
